@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mock-vfio-pci: build, test and demo.  Every target installs what it needs
+# first (scripts/install-deps, as root on Debian 12).
+#
+#   make            build the module, the harness and the selftests
+#   make check      host tests + lint, then the selftests in the test VM
+#   make demo       boot the VM and show the mock devices
+#   make lint       checkpatch --strict and sparse/W=1 on the driver
+#
+# KVER=6.12.<N>+deb12-amd64 picks the guest kernel (default: newest in the
+# archive, then whatever build/kver records).  BUILD=dir moves the build tree.
+
+BUILD ?= build
+KVER ?=
+GOALS := all check demo lint driver userspace
+
+ifeq ($(DEPS_READY),)
+# Outer make: install dependencies and record the kernel version, then run
+# the real rules in a sub-make that can read it.
+.PHONY: $(GOALS) deps clean
+$(GOALS): deps
+	@$(MAKE) --no-print-directory DEPS_READY=1 $@
+deps:
+	@scripts/install-deps $(BUILD) $(KVER)
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results
+	@if [ -s $(BUILD)/kver ]; then \
+		$(MAKE) -s -C /usr/src/linux-headers-$$(cat $(BUILD)/kver) M=$(CURDIR) clean; fi
+else
+
+KVER := $(shell cat $(BUILD)/kver)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+LSRC := $(BUILD)/linux-source
+KSFT := $(LSRC)/tools/testing/selftests
+MODULE := driver/mock-vfio-pci.ko
+
+CC ?= gcc
+WARN := -Wall -Wextra -Werror
+CPPFLAGS := -isystem $(LSRC)/usr/include -Iharness/include -Iuapi -D_GNU_SOURCE -MMD -MP
+CFLAGS := -O2 -g $(WARN)
+LIB_CFLAGS := -std=c11 $(CFLAGS) $(shell pkg-config --cflags libkmod json-c)
+LIBS := $(shell pkg-config --libs libkmod json-c)
+# kselftest_harness.h needs GNU C and trips -Wunused-parameter in its own macros.
+TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -I$(KSFT) -Iselftests/lib
+
+OBJ := $(BUILD)/obj
+LIBVFIOMIG := $(BUILD)/lib/libvfiomig.a
+LIB_SRCS := $(wildcard harness/lib/*.c)
+CLI_SRCS := $(wildcard harness/cli/*.c)
+SELFTEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
+SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*_test.c))
+UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/unit/%,$(wildcard harness/tests/*_test.c))
+VFIO_MIGRATE := $(BUILD)/bin/vfio-migrate
+
+.PHONY: $(GOALS) FORCE
+.SECONDARY:
+.DEFAULT_GOAL := all
+all: driver userspace
+userspace: $(VFIO_MIGRATE) $(SELFTESTS) $(UNIT_TESTS)
+
+driver: FORCE
+	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+
+$(OBJ)/harness/%.o: harness/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -Iharness/lib -c -o $@ $<
+
+$(OBJ)/selftests/%.o: selftests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(LIBVFIOMIG): $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LIBS)
+
+$(BUILD)/selftests/%: $(OBJ)/selftests/%.o $(patsubst %.c,$(OBJ)/%.o,$(SELFTEST_LIB_SRCS)) $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LIBS)
+
+$(OBJ)/unit/%.o: harness/tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LIBS)
+
+lint: driver
+	@scripts/lint $(BUILD) $(KDIR)
+
+check: all
+	@scripts/check $(BUILD)
+
+demo: all
+	@vm-images/run-in-vm -b $(BUILD) -t 300 -- vm-images/guest-demo $(BUILD)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+endif

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Opening a device by PCI address through the VFIO group/container API.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "vfiomig.h"
+#include "log.h"
+
+int vfm_parse_bdf(const char *in, char *out, unsigned long outlen)
+{
+	unsigned int dom = 0, bus, slot, fn;
+	char tail;
+
+	/* sscanf's %x would also take "0x" prefixes and signs: allow none. */
+	if (in[strspn(in, "0123456789abcdefABCDEF:.")] != '\0')
+		return -EINVAL;
+	if (sscanf(in, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &tail) != 4) {
+		dom = 0;
+		if (sscanf(in, "%x:%x.%x%c", &bus, &slot, &fn, &tail) != 3)
+			return -EINVAL;
+	}
+	if (dom > 0xffff || bus > 0xff || slot > 0x1f || fn > 7)
+		return -EINVAL;
+	snprintf(out, outlen, "%04x:%02x:%02x.%x", dom, bus, slot, fn);
+	return 0;
+}
+
+static int group_of(const char *bdf)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len < 0 && errno == ENOENT) {
+		snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s", bdf);
+		if (access(link, F_OK))
+			vfm_err(bdf, "no such PCI device");
+		else
+			vfm_err(bdf, "the device has no IOMMU group (is an IOMMU enabled?)");
+		return -ENODEV;
+	}
+	if (len < 0) {
+		vfm_err(bdf, "reading %s: %s", link, strerror(errno));
+		return -errno;
+	}
+	target[len] = '\0';
+	return atoi(basename(target));
+}
+
+int vfm_device_open(const char *bdf, struct vfm_device *dev)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->container_fd = dev->group_fd = dev->fd = -1;
+	ret = vfm_parse_bdf(bdf, dev->bdf, sizeof(dev->bdf));
+	if (ret) {
+		vfm_err(bdf, "not a PCI address (expected DDDD:BB:SS.F)");
+		return ret;
+	}
+
+	ret = group_of(dev->bdf);
+	if (ret < 0)
+		return ret;
+	dev->group_id = ret;
+
+	dev->container_fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (dev->container_fd < 0) {
+		ret = -errno;
+		vfm_err(dev->bdf, "open /dev/vfio/vfio: %s (is the vfio module loaded?)",
+			strerror(errno));
+		goto out_close;
+	}
+	if (ioctl(dev->container_fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    ioctl(dev->container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) != 1) {
+		ret = -ENOTSUP;
+		vfm_err(dev->bdf, "the VFIO container does not offer a type1v2 IOMMU");
+		goto out_close;
+	}
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", dev->group_id);
+	dev->group_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->group_fd < 0) {
+		ret = -errno;
+		if (errno == ENOENT)
+			vfm_err(dev->bdf, "%s does not exist: the device is not bound to a VFIO driver",
+				path);
+		else if (errno == EBUSY)
+			vfm_err(dev->bdf, "%s is busy: the device is already in use", path);
+		else
+			vfm_err(dev->bdf, "open %s: %s", path, strerror(errno));
+		goto out_close;
+	}
+	if (ioctl(dev->group_fd, VFIO_GROUP_GET_STATUS, &status)) {
+		ret = -errno;
+		vfm_err(dev->bdf, "VFIO_GROUP_GET_STATUS: %s", strerror(errno));
+		goto out_close;
+	}
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		ret = -EBUSY;
+		vfm_err(dev->bdf, "IOMMU group %d is not viable: bind every device in it to a VFIO driver",
+			dev->group_id);
+		goto out_close;
+	}
+	if (ioctl(dev->group_fd, VFIO_GROUP_SET_CONTAINER, &dev->container_fd) ||
+	    ioctl(dev->container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		ret = -errno;
+		vfm_err(dev->bdf, "attaching group %d to a type1v2 container: %s",
+			dev->group_id, strerror(errno));
+		goto out_close;
+	}
+
+	dev->fd = ioctl(dev->group_fd, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	if (dev->fd < 0) {
+		ret = -errno;
+		if (errno == EBUSY)
+			vfm_err(dev->bdf, "the device is already in use");
+		else
+			vfm_err(dev->bdf, "VFIO_GROUP_GET_DEVICE_FD: %s", strerror(errno));
+		goto out_close;
+	}
+	return 0;
+
+out_close:
+	vfm_device_close(dev);
+	return ret;
+}
+
+void vfm_device_close(struct vfm_device *dev)
+{
+	if (dev->fd >= 0)
+		close(dev->fd);
+	if (dev->group_fd >= 0)
+		close(dev->group_fd);
+	if (dev->container_fd >= 0)
+		close(dev->container_fd);
+	dev->fd = dev->group_fd = dev->container_fd = -1;
+}

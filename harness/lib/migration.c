@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Migration features of a device (VFIO_DEVICE_FEATURE_MIGRATION).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/vfio.h>
+
+#include "vfiomig.h"
+#include "log.h"
+
+int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_feature_migration mig;
+	} feat = {
+		.hdr.argsz = sizeof(feat),
+		.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIGRATION,
+	};
+
+	if (ioctl(dev->fd, VFIO_DEVICE_FEATURE, &feat)) {
+		int err = errno;
+
+		if (err == ENOTTY)
+			vfm_err(dev->bdf, "the device is not migration capable");
+		else
+			vfm_err(dev->bdf, "VFIO_DEVICE_FEATURE_MIGRATION: %s", strerror(err));
+		return -err;
+	}
+	*flags = feat.mig.flags;
+	return 0;
+}
+
+bool vfm_migration_flags_legal(uint64_t flags)
+{
+	const uint64_t sc = VFIO_MIGRATION_STOP_COPY;
+
+	return flags == sc ||
+	       flags == (sc | VFIO_MIGRATION_P2P) ||
+	       flags == (sc | VFIO_MIGRATION_PRE_COPY) ||
+	       flags == (sc | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY);
+}

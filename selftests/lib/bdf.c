@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kselftest.h"
+#include "selftest.h"
+
+const char *selftest_bdf;
+
+const char *selftest_get_bdf(int *argc, char *argv[])
+{
+	static char bdf[32];
+	const char *env;
+
+	if (*argc > 1 && !vfm_parse_bdf(argv[*argc - 1], bdf, sizeof(bdf))) {
+		(*argc)--;
+		argv[*argc] = NULL;
+		return selftest_bdf = bdf;
+	}
+	env = getenv("VFIO_SELFTESTS_BDF");
+	if (env && !vfm_parse_bdf(env, bdf, sizeof(bdf)))
+		return selftest_bdf = bdf;
+
+	fprintf(stderr, "usage: %s [kselftest options] BDF (or set VFIO_SELFTESTS_BDF)\n",
+		argv[0]);
+	ksft_print_header();
+	ksft_exit_skip("no device to test: give a PCI address or set VFIO_SELFTESTS_BDF\n");
+	return NULL;
+}
