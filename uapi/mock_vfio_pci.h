@@ -2,12 +2,160 @@
 /*
  * mock-vfio-pci: the interface shared by the driver, the harness and the
  * selftests.  Everything a user of the mock device can rely on is defined
- * here; Documentation/device-uapi.rst describes it in prose.
+ * here; Documentation/device-uapi.rst and Documentation/stream-format.rst
+ * describe it in prose.
  */
 #ifndef _UAPI_MOCK_VFIO_PCI_H
 #define _UAPI_MOCK_VFIO_PCI_H
 
+#include <linux/types.h>
+
 /* The name to write to a PCI function's driver_override to bind it. */
 #define MOCK_VFIO_PCI_DRIVER_NAME	"mock-vfio-pci"
+
+/*
+ * Features of Linux 7.1's uAPI that the driver implements itself on 6.12
+ * (the 6.12 core passes unknown feature indices to the driver).
+ */
+#ifndef VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2
+#define VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2	12
+#endif
+#ifndef VFIO_PRECOPY_INFO_REINIT
+#define VFIO_PRECOPY_INFO_REINIT		(1 << 0)
+#endif
+
+/*
+ * BAR0 register file.  BAR0 is emulated by the driver (never mmap-able); it
+ * keeps the size of the underlying function's BAR0 and the registers sit at
+ * its start.  Accesses must be 4 or 8 bytes wide and naturally aligned
+ * (anything else: -EINVAL).  64-bit registers may be accessed as one 8-byte
+ * access or as two 4-byte halves (_LO at the offset, _HI at offset + 4).
+ * Offsets past MOCK_REG_END read as 0 and ignore writes.
+ *
+ * While the device is stopped (migration state STOP, STOP_COPY or RESUMING)
+ * every register reads normally, but no access changes device state: writes
+ * are dropped and counted in MOCK_REG_DROPPED_WRITES, and MEM_DATA reads do
+ * not advance MEM_ADDR.  Nothing outside the user's own accesses is affected.
+ */
+#define MOCK_REG_ID			0x000	/* RO: MOCK_ID */
+#define MOCK_REG_VERSION		0x004	/* RO: register file major << 16 | minor */
+#define MOCK_REG_MEM_SIZE		0x008	/* RO 64: device memory bytes */
+#define MOCK_REG_PAGE_SIZE		0x010	/* RO: device page size (4096) */
+#define MOCK_REG_MIG_STATE		0x014	/* RO: enum vfio_device_mig_state */
+#define MOCK_REG_MEM_ADDR		0x018	/* RW 64: offset for MEM_DATA */
+#define MOCK_REG_MEM_DATA		0x020	/* RW: memory at MEM_ADDR; advances MEM_ADDR */
+#define MOCK_REG_WL_CTRL		0x028	/* RW: MOCK_WL_CTRL_* */
+#define MOCK_REG_WL_RATE		0x02c	/* RW: pages per second the workload dirties */
+#define MOCK_REG_WL_SEED		0x030	/* RW 64: writing it reseeds the workload PRNG */
+#define MOCK_REG_WL_WRITES		0x038	/* RO 64: page writes the workload has made */
+#define MOCK_REG_DIGEST			0x040	/* RO 64: hash of the whole device state */
+#define MOCK_REG_DEV_CTRL		0x048	/* WO: MOCK_DEV_CTRL_* commands */
+#define MOCK_REG_DROPPED_WRITES		0x050	/* RO 64: writes dropped while stopped */
+#define MOCK_REG_END			0x058
+
+#define MOCK_ID				0x4b434f4d	/* "MOCK" */
+#define MOCK_REGS_VERSION		0x00010000	/* 1.0 */
+#define MOCK_PAGE_SIZE			4096
+
+#define MOCK_WL_CTRL_ENABLE		(1 << 0)
+
+/*
+ * Re-initialise the device's migration state during PRE_COPY: all device
+ * state must be sent again.  With the MIG_PRECOPY_INFOv2 opt-in the next
+ * VFIO_MIG_GET_PRECOPY_INFO reports VFIO_PRECOPY_INFO_REINIT and initial_bytes
+ * restarts; without it the pages are reported as dirty_bytes instead.
+ */
+#define MOCK_DEV_CTRL_REINIT		(1 << 0)
+
+/*
+ * The migration stream (Documentation/stream-format.rst).  All integers are
+ * little-endian.  A stream is a sequence of records, each a struct
+ * mock_rec_hdr followed by `len` payload bytes:
+ *
+ *   HEADER  (exactly once, first)   struct mock_stream_header
+ *   PAGE    (any number)            one device page; `arg` is its index
+ *   SOURCE  (optional, minor >= 1)  struct mock_stream_source
+ *   REGS    (exactly once)          struct mock_stream_regs
+ *   END     (exactly once, last)    struct mock_stream_end
+ *
+ * Every page of device memory appears in at least one PAGE record; a later
+ * record for the same page replaces an earlier one.  Record types with
+ * MOCK_REC_F_OPTIONAL set may be skipped by a reader that does not know them.
+ */
+#define MOCK_STREAM_MAGIC		0x53464d4b434f4dULL	/* "MOCKMFS\0" */
+#define MOCK_STREAM_MAJOR		1
+#define MOCK_STREAM_MINOR		1
+#define MOCK_STREAM_MAX_PAYLOAD		(64 * 1024)	/* any record */
+
+enum mock_rec_type {
+	MOCK_REC_HEADER	= 1,
+	MOCK_REC_PAGE	= 2,
+	MOCK_REC_REGS	= 3,
+	MOCK_REC_END	= 4,
+	MOCK_REC_SOURCE	= 5,	/* written with MOCK_REC_F_OPTIONAL */
+};
+
+#define MOCK_REC_F_OPTIONAL		(1 << 0)
+
+/* hdr_csum: low 32 bits of xxh64(header with hdr_csum = 0, seed 0). */
+struct mock_rec_hdr {
+	__le16 type;
+	__le16 flags;
+	__le32 hdr_csum;
+	__le64 arg;		/* PAGE: page index; 0 otherwise */
+	__le64 len;		/* payload bytes */
+	__le64 csum;		/* xxh64(payload, seed 0) */
+};
+
+struct mock_stream_header {
+	__le64 magic;
+	__le16 major;
+	__le16 minor;
+	__le32 features;	/* none defined: must be 0 */
+	__le64 mem_size;	/* must equal the destination's */
+	__le32 page_size;	/* must be MOCK_PAGE_SIZE */
+	__le32 reserved;	/* must be 0 */
+};
+
+struct mock_stream_regs {
+	__le64 mem_addr;
+	__le64 wl_seed;
+	__le64 wl_prng;		/* the workload PRNG's current state */
+	__le64 wl_writes;
+	__le32 wl_ctrl;
+	__le32 wl_rate;
+};
+
+struct mock_stream_source {
+	char name[32];		/* the source device, NUL-terminated */
+	__le64 save_ns;		/* CLOCK_MONOTONIC of the source when END was made */
+};
+
+/*
+ * Errors of a RESUMING data_fd's write() (each also logged once, ratelimited):
+ *   EPROTO           not a mock-vfio-pci stream (first record not a HEADER,
+ *                    bad magic), or records out of order (second HEADER,
+ *                    anything after END, END before REGS and every page)
+ *   EPROTONOSUPPORT  unsupported major version
+ *   EBADMSG          record header or payload checksum mismatch, or the END
+ *                    digest differs from the digest of the state received
+ *   EOPNOTSUPP       unknown record type without MOCK_REC_F_OPTIONAL
+ *   EINVAL           incompatible configuration: mem_size, page_size,
+ *                    features or reserved fields differ from this device's
+ *   ERANGE           record content out of range: PAGE index past the end of
+ *                    device memory, payload length wrong for the record type,
+ *                    register values the device cannot hold
+ *   EFBIG            record payload longer than MOCK_STREAM_MAX_PAYLOAD
+ *   EIO              any write after the stream was rejected
+ * and of leaving RESUMING (RESUMING->STOP):
+ *   ENODATA          the stream is incomplete (no END record yet, or a record
+ *                    cut short), or it was rejected; the device stays RESUMING
+ *                    with its previous state untouched until VFIO_DEVICE_RESET.
+ */
+
+/* digest: MOCK_REG_DIGEST of the source when the stream ended. */
+struct mock_stream_end {
+	__le64 digest;
+};
 
 #endif /* _UAPI_MOCK_VFIO_PCI_H */
