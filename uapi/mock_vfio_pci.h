@@ -8,6 +8,7 @@
 #ifndef _UAPI_MOCK_VFIO_PCI_H
 #define _UAPI_MOCK_VFIO_PCI_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 /* The name to write to a PCI function's driver_override to bind it. */
@@ -17,11 +18,9 @@
  * Features of Linux 7.1's uAPI that the driver implements itself on 6.12
  * (the 6.12 core passes unknown feature indices to the driver).
  */
-#ifndef VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2
-#define VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2	12
-#endif
+#define MOCK_FEATURE_PRECOPY_INFO_V2		12	/* MIG_PRECOPY_INFOv2 */
 #ifndef VFIO_PRECOPY_INFO_REINIT
-#define VFIO_PRECOPY_INFO_REINIT		(1 << 0)
+#define VFIO_PRECOPY_INFO_REINIT		_BITUL(0)
 #endif
 
 /*
@@ -57,7 +56,7 @@
 #define MOCK_REGS_VERSION		0x00010000	/* 1.0 */
 #define MOCK_PAGE_SIZE			4096
 
-#define MOCK_WL_CTRL_ENABLE		(1 << 0)
+#define MOCK_WL_CTRL_ENABLE		_BITUL(0)
 
 /*
  * Re-initialise the device's migration state during PRE_COPY: all device
@@ -65,7 +64,7 @@
  * VFIO_MIG_GET_PRECOPY_INFO reports VFIO_PRECOPY_INFO_REINIT and initial_bytes
  * restarts; without it the pages are reported as dirty_bytes instead.
  */
-#define MOCK_DEV_CTRL_REINIT		(1 << 0)
+#define MOCK_DEV_CTRL_REINIT		_BITUL(0)
 
 /*
  * The migration stream (Documentation/stream-format.rst).  All integers are
@@ -95,7 +94,7 @@ enum mock_rec_type {
 	MOCK_REC_SOURCE	= 5,	/* written with MOCK_REC_F_OPTIONAL */
 };
 
-#define MOCK_REC_F_OPTIONAL		(1 << 0)
+#define MOCK_REC_F_OPTIONAL		_BITUL(0)
 
 /* hdr_csum: low 32 bits of xxh64(header with hdr_csum = 0, seed 0). */
 struct mock_rec_hdr {
@@ -128,7 +127,7 @@ struct mock_stream_regs {
 
 struct mock_stream_source {
 	char name[32];		/* the source device, NUL-terminated */
-	__le64 save_ns;		/* CLOCK_MONOTONIC of the source when END was made */
+	__le64 save_ns;		/* CLOCK_MONOTONIC of the source when saving began */
 };
 
 /*

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The emulated BAR0 register file (layout in uapi/mock_vfio_pci.h).
+ *
+ * BAR0 keeps the size of the function's real BAR0 so config space and the
+ * region agree, but none of it reaches the hardware: reads and writes go
+ * through the vfio region read/write path to the handlers below, and the
+ * region is never offered for mmap.
+ */
+#include <linux/pci.h>
+#include <linux/uaccess.h>
+
+#include "mock.h"
+
+static u64 mock_reg_read(struct mock_device *m, u32 reg)
+{
+	u64 addr = m->regs.mem_addr;
+	u64 val = 0;
+
+	switch (reg) {
+	case MOCK_REG_ID:
+		return MOCK_ID;
+	case MOCK_REG_VERSION:
+		return MOCK_REGS_VERSION;
+	case MOCK_REG_MEM_SIZE:
+		return m->mem_size;
+	case MOCK_REG_PAGE_SIZE:
+		return MOCK_PAGE_SIZE;
+	case MOCK_REG_MIG_STATE:
+		return READ_ONCE(m->mig_state);
+	case MOCK_REG_MEM_ADDR:
+		return addr;
+	case MOCK_REG_WL_CTRL:
+		return m->regs.wl_ctrl;
+	case MOCK_REG_WL_RATE:
+		return m->regs.wl_rate;
+	case MOCK_REG_WL_SEED:
+		return m->regs.wl_seed;
+	case MOCK_REG_WL_WRITES:
+		return m->regs.wl_writes;
+	case MOCK_REG_DIGEST:
+		return m->digest_latch = mock_digest(m);
+	case MOCK_REG_DROPPED_WRITES:
+		return m->dropped_writes;
+	}
+	return val;
+}
+
+/* MEM_DATA: device memory at MEM_ADDR; all-ones beyond the end. */
+static u64 mock_mem_read(struct mock_device *m, size_t size)
+{
+	u64 addr = m->regs.mem_addr, val = 0;
+
+	if (addr % size || addr + size > m->mem_size)
+		return size == 8 ? ~0ULL : ~0U;
+	memcpy(&val, m->mem + addr, size);
+	/* Reading has a side effect, so a stopped device does not advance. */
+	if (m->active)
+		m->regs.mem_addr += size;
+	return le64_to_cpu((__force __le64)val);
+}
+
+static void mock_mem_write(struct mock_device *m, u64 val, size_t size)
+{
+	u64 addr = m->regs.mem_addr;
+	__le64 le = cpu_to_le64(val);
+
+	if (addr % size || addr + size > m->mem_size)
+		return;		/* like a master abort: dropped */
+	memcpy(m->mem + addr, &le, size);
+	mock_page_modified(m, addr / MOCK_PAGE_SIZE);
+	m->regs.mem_addr += size;
+}
+
+/* Replace the bytes of a 64-bit register that a 4-byte access covers. */
+static u64 mock_merge(u64 old, u64 val, u32 off, size_t size)
+{
+	if (size == 8)
+		return val;
+	if (off & 4)
+		return (old & 0xffffffffULL) | (val << 32);
+	return (old & ~0xffffffffULL) | (u32)val;
+}
+
+static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
+			   size_t size)
+{
+	switch (reg) {
+	case MOCK_REG_MEM_ADDR:
+		m->regs.mem_addr = mock_merge(m->regs.mem_addr, val, off, size);
+		break;
+	case MOCK_REG_MEM_DATA:
+		mock_mem_write(m, val, size);
+		break;
+	case MOCK_REG_WL_CTRL:
+		m->regs.wl_ctrl = val & MOCK_WL_CTRL_ENABLE;
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_WL_RATE:
+		m->regs.wl_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_WL_SEED:
+		m->regs.wl_seed = mock_merge(m->regs.wl_seed, val, off, size);
+		m->regs.wl_prng = m->regs.wl_seed;
+		break;
+	case MOCK_REG_DEV_CTRL:
+		if (val & MOCK_DEV_CTRL_REINIT && m->tracking)
+			mock_save_reinit(m);
+		break;
+	}
+}
+
+/* The register an access at @off belongs to (64-bit ones span 8 bytes). */
+static u32 mock_reg_of(u32 off)
+{
+	switch (off & ~7u) {
+	case MOCK_REG_MEM_SIZE:
+	case MOCK_REG_MEM_ADDR:
+	case MOCK_REG_WL_SEED:
+	case MOCK_REG_WL_WRITES:
+	case MOCK_REG_DIGEST:
+	case MOCK_REG_DROPPED_WRITES:
+		return off & ~7u;
+	}
+	return off;
+}
+
+/**
+ * mock_bar0_rw() - a user read or write of BAR0
+ * @m: the device
+ * @buf: user buffer
+ * @count: 4 or 8
+ * @pos: offset into BAR0, aligned to @count
+ * @write: direction
+ *
+ * Returns @count, or -EINVAL for a bad size, alignment or offset, -EFAULT.
+ */
+ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
+		     loff_t pos, bool write)
+{
+	resource_size_t bar_len = pci_resource_len(m->core.pdev, 0);
+	u32 off = pos, reg;
+	u64 val = 0;
+
+	if ((count != 4 && count != 8) || pos % count || pos + count > bar_len) {
+		dev_warn_ratelimited(mock_dev(m),
+				     "BAR0 access of %zu bytes at 0x%llx rejected: need 4 or 8 bytes, naturally aligned, inside the BAR\n",
+				     count, (unsigned long long)pos);
+		return -EINVAL;
+	}
+	if (off >= MOCK_REG_END) {
+		if (!write && clear_user(buf, count))
+			return -EFAULT;
+		return count;
+	}
+	reg = mock_reg_of(off);
+	if (count == 8 && reg != off) {
+		dev_warn_ratelimited(mock_dev(m),
+				     "BAR0 8-byte access at 0x%x splits a register\n", off);
+		return -EINVAL;
+	}
+
+	if (write) {
+		if (copy_from_user(&val, buf, count))
+			return -EFAULT;
+		val = le64_to_cpu((__force __le64)val);
+		mutex_lock(&m->mem_lock);
+		if (m->active)
+			mock_reg_write(m, reg, off, val, count);
+		else
+			m->dropped_writes++;
+		mutex_unlock(&m->mem_lock);
+		return count;
+	}
+
+	mutex_lock(&m->mem_lock);
+	if (reg == MOCK_REG_MEM_DATA)
+		val = mock_mem_read(m, count);
+	else if (reg == MOCK_REG_DIGEST && off & 4)
+		val = m->digest_latch >> 32;	/* high half of the last read */
+	else
+		val = mock_reg_read(m, reg) >> (off & 4 ? 32 : 0);
+	mutex_unlock(&m->mem_lock);
+
+	val = (__force u64)cpu_to_le64(val);
+	if (copy_to_user(buf, &val, count))
+		return -EFAULT;
+	return count;
+}
+
+/**
+ * mock_region_info() - VFIO_DEVICE_GET_REGION_INFO for BAR0
+ * @m: the device
+ * @arg: user struct vfio_region_info
+ *
+ * Read/write, no mmap and no capabilities, whatever the real BAR offers.
+ */
+long mock_region_info(struct mock_device *m, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	info.cap_offset = 0;
+	info.size = pci_resource_len(m->core.pdev, 0);
+	info.offset = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The mock device's state: its memory, the registers that are device state,
+ * the workload engine that keeps changing memory while the device runs, and
+ * the digest that lets two devices be compared.
+ *
+ * Every page has an xxh64 hash, kept lazily (hash_stale marks pages written
+ * since their hash was taken).  The digest is xxh64 over all page hashes and
+ * the registers, so it is cheap to take even for 1 GiB of memory, and a page
+ * record's checksum is simply its page hash.
+ */
+#include <linux/bitmap.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xxhash.h>
+
+#include "mock.h"
+
+#define MOCK_WL_PERIOD		msecs_to_jiffies(10)
+#define MOCK_WL_MAX_BATCH	16384	/* page writes per period, at most */
+#define MOCK_WL_WRITE_BYTES	64	/* bytes each page write changes */
+
+/**
+ * mock_state_alloc() - allocate device memory of @mem_size bytes
+ * @m: the device (not open)
+ * @mem_size: a multiple of MOCK_PAGE_SIZE
+ *
+ * Replaces any previous memory.  Returns 0 or -ENOMEM; on failure the previous
+ * memory is kept.
+ */
+int mock_state_alloc(struct mock_device *m, u64 mem_size)
+{
+	unsigned long npages = mem_size / MOCK_PAGE_SIZE;
+	unsigned long *stale;
+	u64 *hash;
+	u8 *mem;
+
+	mem = vzalloc(mem_size);
+	hash = kvcalloc(npages, sizeof(*hash), GFP_KERNEL);
+	stale = bitmap_zalloc(npages, GFP_KERNEL);
+	if (!mem || !hash || !stale) {
+		vfree(mem);
+		kvfree(hash);
+		bitmap_free(stale);
+		return -ENOMEM;
+	}
+
+	mutex_lock(&m->mem_lock);
+	swap(m->mem, mem);
+	swap(m->page_hash, hash);
+	swap(m->hash_stale, stale);
+	m->mem_size = mem_size;
+	m->npages = npages;
+	/* Memory is zeroed; every hash is stale until first needed. */
+	bitmap_fill(m->hash_stale, npages);
+	mutex_unlock(&m->mem_lock);
+
+	vfree(mem);
+	kvfree(hash);
+	bitmap_free(stale);
+	return 0;
+}
+
+void mock_state_free(struct mock_device *m)
+{
+	vfree(m->mem);
+	kvfree(m->page_hash);
+	bitmap_free(m->hash_stale);
+	m->mem = NULL;
+	m->page_hash = NULL;
+	m->hash_stale = NULL;
+}
+
+/**
+ * mock_state_reset() - return device state to power-on values
+ * @m: the device
+ *
+ * Memory zeroed, registers at their defaults, workload off.  Called on every
+ * reset and open; may run under vdev->memory_lock (takes only mem_lock).
+ */
+void mock_state_reset(struct mock_device *m)
+{
+	mutex_lock(&m->mem_lock);
+	memset(m->mem, 0, m->mem_size);
+	bitmap_fill(m->hash_stale, m->npages);
+	memset(&m->regs, 0, sizeof(m->regs));
+	m->dropped_writes = 0;
+	mutex_unlock(&m->mem_lock);
+}
+
+/* splitmix64: small, fast and fully determined by its 64-bit state. */
+static u64 mock_prng_next(u64 *state)
+{
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/**
+ * mock_page_modified() - account a change to one page of device memory
+ * @m: the device, mem_lock held
+ * @page: index of the page
+ *
+ * Invalidates the page's hash and, during a save session, marks the page
+ * dirty unless it is still waiting to be sent in the initial pass.
+ */
+void mock_page_modified(struct mock_device *m, unsigned long page)
+{
+	lockdep_assert_held(&m->mem_lock);
+	__set_bit(page, m->hash_stale);
+	if (m->tracking)
+		mock_save_track(m->tracking, page);
+}
+
+/**
+ * mock_page_hash() - the current xxh64 of one page
+ * @m: the device, mem_lock held
+ * @page: index of the page
+ */
+u64 mock_page_hash(struct mock_device *m, unsigned long page)
+{
+	lockdep_assert_held(&m->mem_lock);
+	if (__test_and_clear_bit(page, m->hash_stale))
+		m->page_hash[page] = xxh64(m->mem + page * MOCK_PAGE_SIZE,
+					   MOCK_PAGE_SIZE, 0);
+	return m->page_hash[page];
+}
+
+void mock_regs_to_stream(const struct mock_regs *regs, struct mock_stream_regs *out)
+{
+	out->mem_addr = cpu_to_le64(regs->mem_addr);
+	out->wl_seed = cpu_to_le64(regs->wl_seed);
+	out->wl_prng = cpu_to_le64(regs->wl_prng);
+	out->wl_writes = cpu_to_le64(regs->wl_writes);
+	out->wl_ctrl = cpu_to_le32(regs->wl_ctrl);
+	out->wl_rate = cpu_to_le32(regs->wl_rate);
+}
+
+/**
+ * mock_digest_of() - digest of a device state given by its parts
+ * @page_hash: the hash of every page
+ * @npages: number of pages
+ * @regs: the device-state registers
+ *
+ * Used for the live device and for a state received in RESUMING alike.
+ */
+u64 mock_digest_of(const u64 *page_hash, unsigned long npages,
+		   const struct mock_regs *regs)
+{
+	struct mock_stream_regs sregs;
+	struct xxh64_state st;
+	__le64 chunk[64];
+	unsigned long i, n;
+
+	xxh64_reset(&st, 0);
+	for (i = 0; i < npages; i += n) {
+		unsigned long j;
+
+		n = min_t(unsigned long, ARRAY_SIZE(chunk), npages - i);
+		for (j = 0; j < n; j++)
+			chunk[j] = cpu_to_le64(page_hash[i + j]);
+		xxh64_update(&st, chunk, n * sizeof(chunk[0]));
+	}
+	mock_regs_to_stream(regs, &sregs);
+	xxh64_update(&st, &sregs, sizeof(sregs));
+	return xxh64_digest(&st);
+}
+
+/**
+ * mock_digest() - hash of the whole device state (MOCK_REG_DIGEST)
+ * @m: the device, mem_lock held
+ */
+u64 mock_digest(struct mock_device *m)
+{
+	unsigned long page;
+
+	lockdep_assert_held(&m->mem_lock);
+	for_each_set_bit(page, m->hash_stale, m->npages)
+		mock_page_hash(m, page);
+	return mock_digest_of(m->page_hash, m->npages, &m->regs);
+}
+
+static bool mock_wl_runnable(struct mock_device *m)
+{
+	return m->active && (m->regs.wl_ctrl & MOCK_WL_CTRL_ENABLE) &&
+	       m->regs.wl_rate;
+}
+
+/**
+ * mock_set_active() - let the device run, or freeze it
+ * @m: the device
+ * @active: true in RUNNING, RUNNING_P2P, PRE_COPY and PRE_COPY_P2P
+ *
+ * Once this returns with @active false no device state changes: the workload
+ * checks the flag under mem_lock before every batch.
+ */
+void mock_set_active(struct mock_device *m, bool active)
+{
+	mutex_lock(&m->mem_lock);
+	m->active = active;
+	mock_wl_kick(m);
+	mutex_unlock(&m->mem_lock);
+}
+
+/**
+ * mock_wl_kick() - start the workload if it should run and is idle
+ * @m: the device, mem_lock held
+ */
+void mock_wl_kick(struct mock_device *m)
+{
+	lockdep_assert_held(&m->mem_lock);
+	if (!mock_wl_runnable(m))
+		return;
+	if (queue_delayed_work(system_unbound_wq, &m->wl_work, 0)) {
+		m->wl_last_ns = ktime_get_ns();
+		m->wl_carry = 0;
+	}
+}
+
+static void mock_wl_write_page(struct mock_device *m)
+{
+	u64 r = mock_prng_next(&m->regs.wl_prng);
+	unsigned long page = r % m->npages;
+	unsigned int off = (r >> 32) % (MOCK_PAGE_SIZE / MOCK_WL_WRITE_BYTES);
+	u64 *p = (u64 *)(m->mem + page * MOCK_PAGE_SIZE + off * MOCK_WL_WRITE_BYTES);
+	int i;
+
+	for (i = 0; i < MOCK_WL_WRITE_BYTES / sizeof(u64); i++)
+		p[i] = mock_prng_next(&m->regs.wl_prng);
+	m->regs.wl_writes++;
+	mock_page_modified(m, page);
+}
+
+/**
+ * mock_wl_work() - one period of the workload engine
+ * @work: &mock_device.wl_work
+ *
+ * Writes as many pages as the configured rate allows for the time since the
+ * previous period, then reschedules itself while the device runs.
+ */
+void mock_wl_work(struct work_struct *work)
+{
+	struct mock_device *m = container_of(to_delayed_work(work),
+					     struct mock_device, wl_work);
+	u64 now, elapsed, budget, n;
+
+	mutex_lock(&m->mem_lock);
+	if (!mock_wl_runnable(m))
+		goto out_unlock;
+
+	now = ktime_get_ns();
+	elapsed = min_t(u64, now - m->wl_last_ns, NSEC_PER_SEC);
+	m->wl_last_ns = now;
+	budget = m->wl_carry + (u64)m->regs.wl_rate * elapsed;
+	n = div64_u64_rem(budget, NSEC_PER_SEC, &m->wl_carry);
+	if (n > MOCK_WL_MAX_BATCH) {
+		n = MOCK_WL_MAX_BATCH;	/* fall behind rather than stall */
+		m->wl_carry = 0;
+	}
+	while (n--)
+		mock_wl_write_page(m);
+	queue_delayed_work(system_unbound_wq, &m->wl_work, MOCK_WL_PERIOD);
+out_unlock:
+	mutex_unlock(&m->mem_lock);
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VFIO migration protocol v2 state machine of the mock device.
+ *
+ * Each arc is derived from what the two states mean rather than listed one
+ * by one: whether the device runs, whether a save session is open, whether
+ * it is resuming.  vfio_mig_get_next_state() only ever hands us single arcs
+ * the uAPI defines, so this covers every arc of every flag combination.
+ */
+#include <linux/file.h>
+#include <linux/pci.h>
+
+#include "mock.h"
+
+static bool mock_state_runs(enum vfio_device_mig_state s)
+{
+	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_RUNNING_P2P ||
+	       s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
+static bool mock_state_saves(enum vfio_device_mig_state s)
+{
+	return s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
+	       s == VFIO_DEVICE_STATE_STOP_COPY;
+}
+
+/* One arc; returns the new data_fd's file, NULL, or an ERR_PTR. */
+static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state next)
+{
+	enum vfio_device_mig_state cur = m->mig_state;
+	bool stop_copy = next == VFIO_DEVICE_STATE_STOP_COPY;
+	struct mock_save_file *s;
+	struct mock_resume_file *r;
+	int ret;
+
+	/* RESUMING -> STOP: the last point where the stream can be refused. */
+	if (cur == VFIO_DEVICE_STATE_RESUMING) {
+		ret = mock_resume_commit(m);
+		if (ret)
+			return ERR_PTR(ret);
+		mock_resume_end(m, true);
+	}
+
+	/* Leaving the saving group (PRE_COPY->RUNNING, STOP_COPY->STOP, ...). */
+	if (mock_state_saves(cur) && !mock_state_saves(next))
+		mock_save_end(m, true);
+
+	/* Freeze before STOP_COPY reads the final state; thaw when running. */
+	if (mock_state_runs(cur) != mock_state_runs(next))
+		mock_set_active(m, mock_state_runs(next));
+
+	if (mock_state_saves(cur) && stop_copy)
+		mock_save_to_stop_copy(m);	/* same data_fd goes on */
+
+	/* RUNNING(_P2P)->PRE_COPY(_P2P) or STOP->STOP_COPY: nothing to undo. */
+	if (!mock_state_saves(cur) && mock_state_saves(next)) {
+		s = mock_save_start(m, stop_copy);
+		if (IS_ERR(s))
+			return ERR_CAST(s);
+		return mock_save_filp(s);
+	}
+
+	if (next == VFIO_DEVICE_STATE_RESUMING) {
+		r = mock_resume_start(m);
+		if (IS_ERR(r))
+			return ERR_CAST(r);
+		return mock_resume_filp(r);
+	}
+	return NULL;
+}
+
+/**
+ * mock_set_state() - &vfio_migration_ops.migration_set_state
+ * @vdev: the device
+ * @new: the requested state
+ *
+ * Walks the arcs vfio_mig_get_next_state() chooses.  Returns the data_fd's
+ * file if the last arc starts a transfer, NULL if none, or an ERR_PTR; on
+ * failure the device stays in the last state it fully reached.
+ */
+static struct file *mock_set_state(struct vfio_device *vdev,
+				   enum vfio_device_mig_state new)
+{
+	struct mock_device *m = to_mock(vdev);
+	struct file *res = NULL;
+	enum vfio_device_mig_state next;
+	int ret;
+
+	mutex_lock(&m->state_mutex);
+	if (m->mig_state == VFIO_DEVICE_STATE_ERROR) {
+		dev_warn_ratelimited(mock_dev(m),
+				     "set state %u refused: device in ERROR, VFIO_DEVICE_RESET required\n",
+				     new);
+		res = ERR_PTR(-EINVAL);
+		goto out_unlock;
+	}
+	/*
+	 * The uAPI forbids these arcs.  Linux 6.12 before the stable fix spins
+	 * forever in vfio_mig_get_next_state() on them for PRE_COPY devices,
+	 * so refuse them before asking it.
+	 */
+	if (m->mig_state == VFIO_DEVICE_STATE_STOP_COPY &&
+	    (new == VFIO_DEVICE_STATE_PRE_COPY || new == VFIO_DEVICE_STATE_PRE_COPY_P2P)) {
+		dev_warn_ratelimited(mock_dev(m),
+				     "set state STOP_COPY->%u refused: the uAPI does not permit it\n",
+				     new);
+		res = ERR_PTR(-EINVAL);
+		goto out_unlock;
+	}
+
+	while (m->mig_state != new) {
+		ret = vfio_mig_get_next_state(vdev, m->mig_state, new, &next);
+		if (ret) {
+			res = ERR_PTR(ret);
+			break;
+		}
+		res = mock_step(m, next);
+		if (IS_ERR(res))
+			break;
+		WRITE_ONCE(m->mig_state, next);
+		if (WARN_ON(res && next != new)) {
+			fput(res);
+			res = ERR_PTR(-EINVAL);
+			break;
+		}
+	}
+out_unlock:
+	mock_state_mutex_unlock(m);
+	return res;
+}
+
+static int mock_get_state(struct vfio_device *vdev,
+			  enum vfio_device_mig_state *state)
+{
+	struct mock_device *m = to_mock(vdev);
+
+	mutex_lock(&m->state_mutex);
+	*state = m->mig_state;
+	mock_state_mutex_unlock(m);
+	return 0;
+}
+
+/* Exact for the current moment: within one page of any later STOP_COPY. */
+static int mock_get_data_size(struct vfio_device *vdev, unsigned long *len)
+{
+	struct mock_device *m = to_mock(vdev);
+
+	mutex_lock(&m->state_mutex);
+	*len = mock_save_remaining(m);
+	mock_state_mutex_unlock(m);
+	return 0;
+}
+
+const struct vfio_migration_ops mock_mig_ops = {
+	.migration_set_state = mock_set_state,
+	.migration_get_state = mock_get_state,
+	.migration_get_data_size = mock_get_data_size,
+};
+
+/* Back to RUNNING with power-on device state; sessions over. */
+static void mock_migration_reset(struct mock_device *m, bool sync)
+{
+	mock_save_end(m, sync);
+	mock_resume_end(m, sync);
+	mock_state_reset(m);
+	mock_set_active(m, true);
+	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
+}
+
+/**
+ * mock_state_mutex_unlock() - drop state_mutex, first doing any reset that
+ * arrived while it was held
+ * @m: the device
+ */
+void mock_state_mutex_unlock(struct mock_device *m)
+{
+again:
+	spin_lock(&m->reset_lock);
+	if (m->deferred_reset) {
+		m->deferred_reset = false;
+		spin_unlock(&m->reset_lock);
+		mock_migration_reset(m, false);
+		goto again;
+	}
+	mutex_unlock(&m->state_mutex);
+	spin_unlock(&m->reset_lock);
+}
+
+/**
+ * mock_reset_done() - &pci_error_handlers.reset_done: FLR, bus reset or
+ * VFIO_DEVICE_RESET reset the device
+ * @pdev: the function
+ *
+ * Runs with vdev->memory_lock held, so it must not wait for state_mutex: if
+ * someone holds it, they do the reset when they drop it.
+ */
+void mock_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct mock_device *m = container_of(core, struct mock_device, core);
+
+	spin_lock(&m->reset_lock);
+	m->deferred_reset = true;
+	if (!mutex_trylock(&m->state_mutex)) {
+		spin_unlock(&m->reset_lock);
+		return;
+	}
+	spin_unlock(&m->reset_lock);
+	mock_state_mutex_unlock(m);
+}
+
+void mock_migration_open(struct mock_device *m)
+{
+	mutex_lock(&m->state_mutex);
+	m->opened = true;
+	mock_migration_reset(m, true);
+	mock_state_mutex_unlock(m);
+}
+
+void mock_migration_close(struct mock_device *m)
+{
+	mutex_lock(&m->state_mutex);
+	mock_save_end(m, true);
+	mock_resume_end(m, true);
+	mock_set_active(m, false);
+	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
+	m->precopy_v2 = false;
+	m->opened = false;
+	mock_state_mutex_unlock(m);
+	cancel_delayed_work_sync(&m->wl_work);
+}
+
+/**
+ * mock_device_feature() - &vfio_device_ops.device_feature
+ * @vdev: the device
+ * @flags: VFIO_DEVICE_FEATURE_* flags and index
+ * @arg: the feature's payload
+ * @argsz: its size
+ *
+ * Adds VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 (Linux 7.1 uAPI, which the 6.12
+ * core passes to drivers) to what vfio-pci-core offers.
+ */
+int mock_device_feature(struct vfio_device *vdev, u32 flags,
+			void __user *arg, size_t argsz)
+{
+	struct mock_device *m = to_mock(vdev);
+	int ret;
+
+	if ((flags & VFIO_DEVICE_FEATURE_MASK) != MOCK_FEATURE_PRECOPY_INFO_V2 ||
+	    !(vdev->migration_flags & VFIO_MIGRATION_PRE_COPY))
+		return vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+
+	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+	if (ret != 1)
+		return ret;
+	mutex_lock(&m->state_mutex);
+	WRITE_ONCE(m->precopy_v2, true);
+	mock_state_mutex_unlock(m);
+	return 0;
+}

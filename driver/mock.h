@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mock-vfio-pci internals.
+ *
+ * Locking (outermost first):
+ *
+ *   state_mutex   migration state, the current save/resume sessions, the
+ *                 device configuration (mem_size, flags) and open/close.
+ *   migf->lock    one data_fd: serialises its read()/write()/ioctl/poll and
+ *                 protects its staging buffer.  copy_to_user()/copy_from_user()
+ *                 happen under it, so mmap_lock nests inside it.
+ *   mem_lock      device state: memory, page hashes, registers, workload and
+ *                 dirty tracking.  A leaf: nothing that can fault or sleep on
+ *                 another lock is done under it.
+ *
+ * vfio-pci-core calls .reset_done with vdev->memory_lock held, and
+ * memory_lock is taken under mmap_lock by BAR mmap faults.  Taking
+ * state_mutex or a migf->lock there would close the cycle
+ * state_mutex -> migf->lock -> mmap_lock -> memory_lock -> state_mutex, so the
+ * reset path only try-locks state_mutex (deferring the work to whoever holds
+ * it, see mock_state_mutex_unlock()) and ends sessions by flag, never by
+ * taking a migf->lock.  mem_lock under memory_lock is safe: it is a leaf.
+ */
+#ifndef MOCK_VFIO_PCI_INTERNAL_H
+#define MOCK_VFIO_PCI_INTERNAL_H
+
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "mock_vfio_pci.h"
+
+#define MOCK_REC_HDR_SIZE	sizeof(struct mock_rec_hdr)
+#define MOCK_PAGE_REC_SIZE	(MOCK_REC_HDR_SIZE + MOCK_PAGE_SIZE)
+#define MOCK_MAX_MEM_SIZE	(4ULL << 30)
+#define MOCK_MAX_WL_RATE	1000000		/* pages per second */
+
+/* Device registers that are device state (migrated, part of the digest). */
+struct mock_regs {
+	u64 mem_addr;
+	u64 wl_seed;
+	u64 wl_prng;
+	u64 wl_writes;
+	u32 wl_ctrl;
+	u32 wl_rate;
+};
+
+struct mock_save_file;
+struct mock_resume_file;
+
+struct mock_device {
+	struct vfio_pci_core_device core;
+
+	/* Configuration: changed only while the device is not open. */
+	u64 mem_size;
+	unsigned long npages;
+	u32 stream_minor;		/* minor version of the streams we emit */
+	bool opened;
+
+	/* Device state, under mem_lock. */
+	struct mutex mem_lock;
+	u8 *mem;
+	u64 *page_hash;			/* xxh64 of each page ... */
+	unsigned long *hash_stale;	/* ... unless its bit is set here */
+	struct mock_regs regs;
+	u64 dropped_writes;
+	u64 digest_latch;		/* high half for 4-byte DIGEST reads */
+	bool active;			/* in a state where the device runs */
+	struct mock_save_file *tracking;	/* session fed by page writes */
+	u64 wl_last_ns;
+	u64 wl_carry;
+	struct delayed_work wl_work;
+
+	/* Migration, under state_mutex. */
+	struct mutex state_mutex;
+	enum vfio_device_mig_state mig_state;
+	struct mock_save_file *save;
+	struct mock_resume_file *resume;
+	bool precopy_v2;		/* MIG_PRECOPY_INFOv2 opted in */
+
+	/* Reset requested while state_mutex was held (see mock.h header). */
+	spinlock_t reset_lock;
+	bool deferred_reset;
+};
+
+static inline struct mock_device *to_mock(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct mock_device, core.vdev);
+}
+
+static inline struct device *mock_dev(struct mock_device *m)
+{
+	return &m->core.pdev->dev;
+}
+
+/* devstate.c: device memory, registers, workload, digest. */
+int mock_state_alloc(struct mock_device *m, u64 mem_size);
+void mock_state_free(struct mock_device *m);
+void mock_state_reset(struct mock_device *m);
+void mock_set_active(struct mock_device *m, bool active);
+void mock_page_modified(struct mock_device *m, unsigned long page);
+void mock_save_track(struct mock_save_file *s, unsigned long page);
+u64 mock_page_hash(struct mock_device *m, unsigned long page);
+u64 mock_digest(struct mock_device *m);
+u64 mock_digest_of(const u64 *page_hash, unsigned long npages, const struct mock_regs *regs);
+void mock_regs_to_stream(const struct mock_regs *regs, struct mock_stream_regs *out);
+void mock_wl_kick(struct mock_device *m);
+void mock_wl_work(struct work_struct *work);
+
+/* bar0.c: the emulated register file. */
+ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
+		     loff_t pos, bool write);
+long mock_region_info(struct mock_device *m, void __user *arg);
+
+/* stream.c: record encoding shared by save and resume. */
+void mock_rec_fill(struct mock_rec_hdr *h, u16 type, u16 flags, u64 arg,
+		   u64 len, u64 csum);
+bool mock_rec_hdr_ok(const struct mock_rec_hdr *h);
+size_t mock_stream_head_size(u32 minor);
+size_t mock_stream_tail_size(void);
+
+/* save.c: the saving data_fd (PRE_COPY, PRE_COPY_P2P, STOP_COPY). */
+struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy);
+void mock_save_to_stop_copy(struct mock_device *m);
+void mock_save_end(struct mock_device *m, bool sync);
+struct file *mock_save_filp(struct mock_save_file *s);
+u64 mock_save_remaining(struct mock_device *m);
+void mock_save_reinit(struct mock_device *m);
+
+/* resume.c: the RESUMING data_fd. */
+struct mock_resume_file *mock_resume_start(struct mock_device *m);
+int mock_resume_commit(struct mock_device *m);
+void mock_resume_end(struct mock_device *m, bool sync);
+struct file *mock_resume_filp(struct mock_resume_file *r);
+
+/* migration.c: the VFIO migration state machine. */
+extern const struct vfio_migration_ops mock_mig_ops;
+void mock_state_mutex_unlock(struct mock_device *m);
+void mock_reset_done(struct pci_dev *pdev);
+void mock_migration_open(struct mock_device *m);
+void mock_migration_close(struct mock_device *m);
+int mock_device_feature(struct vfio_device *vdev, u32 flags,
+			void __user *arg, size_t argsz);
+
+/* sysfs.c: per-device configuration. */
+extern const struct attribute_group *mock_dev_groups[];
+extern u32 mock_default_stream_minor;
+bool mock_migration_flags_legal(u32 flags);
+
+#endif /* MOCK_VFIO_PCI_INTERNAL_H */

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The RESUMING data_fd: validates the stream as bytes arrive, whatever the
+ * write sizes, into a shadow copy of the device state.  The device itself is
+ * only touched when RESUMING->STOP commits a complete, validated stream, so a
+ * rejected or incomplete stream never leaves a half-applied state.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/xxhash.h>
+
+#include "mock.h"
+
+struct mock_resume_file {
+	struct file *filp;
+	struct mock_device *m;	/* not to be touched once disabled */
+	struct mutex lock;	/* write(); everything below */
+	bool disabled;
+	int error;		/* first rejection, as a negative errno */
+	bool ended;		/* END validated */
+	bool have_header;
+	bool have_regs;
+
+	struct mock_rec_hdr hdr;	/* record being received */
+	size_t hdr_fill;
+	u8 *dst;			/* where its payload goes */
+	size_t payload_fill;
+	u8 *payload;			/* non-PAGE payloads */
+
+	/* The shadow state. */
+	u64 mem_size;
+	unsigned long npages;
+	u8 *mem;
+	u64 *page_hash;
+	unsigned long *received;
+	unsigned long n_received;
+	struct mock_regs regs;
+};
+
+struct file *mock_resume_filp(struct mock_resume_file *r)
+{
+	return r->filp;
+}
+
+/* Reject the stream: remember why and say so once. */
+static int mock_resume_reject(struct mock_resume_file *r, int err,
+			      const char *why)
+{
+	r->error = err;
+	dev_warn_ratelimited(mock_dev(r->m),
+			     "resume stream rejected (%d) after %zu bytes of a record: %s\n",
+			     err, r->hdr_fill + r->payload_fill, why);
+	return err;
+}
+
+/* A complete record header arrived: decide where its payload goes. */
+static int mock_resume_hdr(struct mock_resume_file *r)
+{
+	struct mock_rec_hdr *h = &r->hdr;
+	u16 type = le16_to_cpu(h->type);
+	u64 len = le64_to_cpu(h->len);
+	u64 arg = le64_to_cpu(h->arg);
+	size_t want = 0;
+
+	if (!r->have_header &&
+	    (type != MOCK_REC_HEADER || len != sizeof(struct mock_stream_header)))
+		return mock_resume_reject(r, -EPROTO,
+					  "not a mock-vfio-pci stream (no HEADER record first)");
+	if (!mock_rec_hdr_ok(h))
+		return mock_resume_reject(r, -EBADMSG, "record header checksum mismatch");
+	if (len > MOCK_STREAM_MAX_PAYLOAD)
+		return mock_resume_reject(r, -EFBIG, "record payload too long");
+
+	switch (type) {
+	case MOCK_REC_HEADER:
+		if (r->have_header)
+			return mock_resume_reject(r, -EPROTO, "second HEADER record");
+		want = sizeof(struct mock_stream_header);
+		break;
+	case MOCK_REC_PAGE:
+		if (len != MOCK_PAGE_SIZE || arg >= r->npages)
+			return mock_resume_reject(r, -ERANGE,
+						  "PAGE record: bad length or page index");
+		r->dst = r->mem + arg * MOCK_PAGE_SIZE;
+		return 0;
+	case MOCK_REC_REGS:
+		want = sizeof(struct mock_stream_regs);
+		break;
+	case MOCK_REC_END:
+		want = sizeof(struct mock_stream_end);
+		break;
+	case MOCK_REC_SOURCE:
+		want = sizeof(struct mock_stream_source);
+		break;
+	default:
+		if (!(le16_to_cpu(h->flags) & MOCK_REC_F_OPTIONAL))
+			return mock_resume_reject(r, -EOPNOTSUPP,
+						  "unknown mandatory record type");
+		want = len;	/* skipped, but still checksummed */
+		break;
+	}
+	if (len != want)
+		return mock_resume_reject(r, -ERANGE, "record length wrong for its type");
+	r->dst = r->payload;
+	return 0;
+}
+
+static int mock_resume_apply_header(struct mock_resume_file *r)
+{
+	const struct mock_stream_header *sh = (void *)r->payload;
+
+	if (le64_to_cpu(sh->magic) != MOCK_STREAM_MAGIC)
+		return mock_resume_reject(r, -EPROTO, "bad magic");
+	if (le16_to_cpu(sh->major) != MOCK_STREAM_MAJOR)
+		return mock_resume_reject(r, -EPROTONOSUPPORT,
+					  "unsupported major version");
+	if (le64_to_cpu(sh->mem_size) != r->mem_size ||
+	    le32_to_cpu(sh->page_size) != MOCK_PAGE_SIZE ||
+	    sh->features || sh->reserved)
+		return mock_resume_reject(r, -EINVAL,
+					  "incompatible configuration (memory size, page size or features)");
+	r->have_header = true;
+	return 0;
+}
+
+static int mock_resume_apply_regs(struct mock_resume_file *r)
+{
+	const struct mock_stream_regs *sr = (void *)r->payload;
+	struct mock_regs *regs = &r->regs;
+
+	regs->mem_addr = le64_to_cpu(sr->mem_addr);
+	regs->wl_seed = le64_to_cpu(sr->wl_seed);
+	regs->wl_prng = le64_to_cpu(sr->wl_prng);
+	regs->wl_writes = le64_to_cpu(sr->wl_writes);
+	regs->wl_ctrl = le32_to_cpu(sr->wl_ctrl);
+	regs->wl_rate = le32_to_cpu(sr->wl_rate);
+	if (regs->wl_ctrl & ~MOCK_WL_CTRL_ENABLE || regs->wl_rate > MOCK_MAX_WL_RATE)
+		return mock_resume_reject(r, -ERANGE, "REGS values out of range");
+	r->have_regs = true;
+	return 0;
+}
+
+static int mock_resume_apply_end(struct mock_resume_file *r)
+{
+	const struct mock_stream_end *se = (void *)r->payload;
+
+	if (!r->have_regs || r->n_received != r->npages)
+		return mock_resume_reject(r, -EPROTO,
+					  "END before REGS and every page");
+	if (le64_to_cpu(se->digest) != mock_digest_of(r->page_hash, r->npages, &r->regs))
+		return mock_resume_reject(r, -EBADMSG,
+					  "END digest differs from the state received");
+	r->ended = true;
+	return 0;
+}
+
+/* A complete record arrived: check its payload and take it in. */
+static int mock_resume_record(struct mock_resume_file *r)
+{
+	struct mock_rec_hdr *h = &r->hdr;
+	u64 len = le64_to_cpu(h->len);
+	u64 csum = xxh64(r->dst, len, 0);
+
+	if (csum != le64_to_cpu(h->csum))
+		return mock_resume_reject(r, -EBADMSG, "record payload checksum mismatch");
+
+	switch (le16_to_cpu(h->type)) {
+	case MOCK_REC_HEADER:
+		return mock_resume_apply_header(r);
+	case MOCK_REC_PAGE: {
+		unsigned long page = le64_to_cpu(h->arg);
+
+		r->page_hash[page] = csum;
+		if (!__test_and_set_bit(page, r->received))
+			r->n_received++;
+		return 0;
+	}
+	case MOCK_REC_REGS:
+		return mock_resume_apply_regs(r);
+	case MOCK_REC_END:
+		return mock_resume_apply_end(r);
+	}
+	return 0;	/* SOURCE and unknown optional records: nothing to keep */
+}
+
+static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
+				 size_t len, loff_t *pos)
+{
+	struct mock_resume_file *r = filp->private_data;
+	ssize_t done = 0;
+	int ret = 0;
+
+	if (pos)
+		return -ESPIPE;
+
+	mutex_lock(&r->lock);
+	if (READ_ONCE(r->disabled)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (r->error) {
+		ret = -EIO;	/* already rejected */
+		goto out_unlock;
+	}
+	while (len) {
+		size_t n;
+
+		if (r->ended) {
+			ret = mock_resume_reject(r, -EPROTO, "data after the END record");
+			break;
+		}
+		if (r->hdr_fill < MOCK_REC_HDR_SIZE) {
+			n = min(len, MOCK_REC_HDR_SIZE - r->hdr_fill);
+			if (copy_from_user((u8 *)&r->hdr + r->hdr_fill, ubuf, n)) {
+				ret = -EFAULT;
+				break;
+			}
+			r->hdr_fill += n;
+			if (r->hdr_fill == MOCK_REC_HDR_SIZE) {
+				r->payload_fill = 0;
+				ret = mock_resume_hdr(r);
+			}
+		} else {
+			n = min_t(u64, len, le64_to_cpu(r->hdr.len) - r->payload_fill);
+			if (copy_from_user(r->dst + r->payload_fill, ubuf, n)) {
+				ret = -EFAULT;
+				break;
+			}
+			r->payload_fill += n;
+		}
+		if (ret)
+			break;
+		ubuf += n;
+		len -= n;
+		done += n;
+		if (r->hdr_fill == MOCK_REC_HDR_SIZE &&
+		    r->payload_fill == le64_to_cpu(r->hdr.len)) {
+			ret = mock_resume_record(r);
+			if (ret)
+				break;
+			r->hdr_fill = 0;
+			r->payload_fill = 0;
+		}
+	}
+	if (!ret)
+		ret = done;
+out_unlock:
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+static void mock_resume_free(struct mock_resume_file *r)
+{
+	vfree(r->mem);
+	kvfree(r->page_hash);
+	bitmap_free(r->received);
+	kvfree(r->payload);
+	mutex_destroy(&r->lock);
+	kfree(r);
+}
+
+static int mock_resume_release(struct inode *inode, struct file *filp)
+{
+	mock_resume_free(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations mock_resume_fops = {
+	.owner = THIS_MODULE,
+	.write = mock_resume_write,
+	.release = mock_resume_release,
+};
+
+/**
+ * mock_resume_start() - STOP->RESUMING: a new resume session
+ * @m: the device, state_mutex held
+ *
+ * Allocates the shadow state (as large as device memory).  Returns the
+ * session or an ERR_PTR; the device keeps a reference on its file until
+ * mock_resume_end().
+ */
+struct mock_resume_file *mock_resume_start(struct mock_device *m)
+{
+	struct mock_resume_file *r;
+	int ret = -ENOMEM;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->m = m;
+	mutex_init(&r->lock);
+	r->mem_size = m->mem_size;
+	r->npages = m->npages;
+	r->mem = vmalloc(r->mem_size);
+	r->page_hash = kvcalloc(r->npages, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	r->received = bitmap_zalloc(r->npages, GFP_KERNEL_ACCOUNT);
+	r->payload = kvmalloc(MOCK_STREAM_MAX_PAYLOAD, GFP_KERNEL_ACCOUNT);
+	if (!r->mem || !r->page_hash || !r->received || !r->payload)
+		goto out_free;
+
+	r->filp = anon_inode_getfile("[mock-vfio-pci-resume]", &mock_resume_fops,
+				     r, O_WRONLY);
+	if (IS_ERR(r->filp)) {
+		ret = PTR_ERR(r->filp);
+		goto out_free;
+	}
+	stream_open(r->filp->f_inode, r->filp);
+	get_file(r->filp);
+	m->resume = r;
+	return r;
+
+out_free:
+	mock_resume_free(r);
+	return ERR_PTR(ret);
+}
+
+/**
+ * mock_resume_commit() - RESUMING->STOP: load the received state
+ * @m: the device, state_mutex held, stopped
+ *
+ * Returns 0, or -ENODATA (and changes nothing) if the stream is incomplete or
+ * was rejected.
+ */
+int mock_resume_commit(struct mock_device *m)
+{
+	struct mock_resume_file *r = m->resume;
+	int ret = 0;
+
+	mutex_lock(&r->lock);
+	if (r->error || !r->ended) {
+		dev_warn_ratelimited(mock_dev(m),
+				     "leaving RESUMING refused: the stream %s\n",
+				     r->error ? "was rejected" : "is incomplete");
+		ret = -ENODATA;
+		goto out_unlock;
+	}
+	mutex_lock(&m->mem_lock);
+	swap(m->mem, r->mem);
+	swap(m->page_hash, r->page_hash);
+	bitmap_zero(m->hash_stale, m->npages);
+	m->regs = r->regs;
+	mutex_unlock(&m->mem_lock);
+out_unlock:
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+/**
+ * mock_resume_end() - end the resume session, if any
+ * @m: the device, state_mutex held
+ * @sync: as for mock_save_end()
+ */
+void mock_resume_end(struct mock_device *m, bool sync)
+{
+	struct mock_resume_file *r = m->resume;
+
+	if (!r)
+		return;
+	if (sync)
+		mutex_lock(&r->lock);
+	WRITE_ONCE(r->disabled, true);
+	if (sync)
+		mutex_unlock(&r->lock);
+	m->resume = NULL;
+	fput(r->filp);
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The saving data_fd: one per save session, shared by PRE_COPY, PRE_COPY_P2P
+ * and STOP_COPY.
+ *
+ * The stream starts with the initial data (HEADER, SOURCE, every page), then
+ * carries pages as the device dirties them; once in STOP_COPY it adds REGS and
+ * END and reaches end of file.  Records are staged a batch at a time under
+ * mem_lock and copied to the user outside it.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
+#include <linux/file.h>
+#include <linux/ktime.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/xxhash.h>
+
+#include "mock.h"
+
+#define MOCK_SAVE_BATCH		64	/* page records staged per mem_lock hold */
+
+struct mock_save_file {
+	struct file *filp;
+	struct mock_device *m;	/* not to be touched once disabled */
+	struct mutex lock;	/* read, ioctl and poll; the staging buffer */
+	wait_queue_head_t wq;
+	bool disabled;		/* the session is over: never any more data */
+
+	/* Staged bytes not yet read, under lock. */
+	u8 *buf;
+	size_t buf_len;
+	size_t buf_pos;
+	bool buf_initial;	/* they belong to the initial data */
+
+	/* Progress, under m->mem_lock. */
+	unsigned long *initial;	/* pages of the initial pass not yet staged */
+	unsigned long *dirty;	/* pages changed since they were staged */
+	unsigned long n_initial;
+	unsigned long n_dirty;
+	unsigned long cursor;	/* where the dirty scan resumes */
+	bool head_done;
+	bool tail_done;
+	bool stop_copy;
+	bool reinit;		/* REINIT happened, not yet reported */
+	u32 minor;
+	u64 start_ns;
+};
+
+struct file *mock_save_filp(struct mock_save_file *s)
+{
+	return s->filp;
+}
+
+/**
+ * mock_save_track() - note a page write during the session
+ * @s: the session, its device's mem_lock held
+ * @page: the page written
+ */
+void mock_save_track(struct mock_save_file *s, unsigned long page)
+{
+	if (test_bit(page, s->initial) || __test_and_set_bit(page, s->dirty))
+		return;
+	if (!s->n_dirty++ && !s->n_initial)
+		wake_up_interruptible(&s->wq);	/* data again after a lull */
+}
+
+/**
+ * mock_save_reinit() - the device re-initialised its migration state
+ * @m: the device, mem_lock held, in a PRE_COPY session
+ *
+ * Everything must be sent again.  With the v2 opt-in this is new initial data
+ * and the next precopy info reports REINIT; without it, initial_bytes must
+ * not grow, so the pages become dirty data instead.
+ */
+void mock_save_reinit(struct mock_device *m)
+{
+	struct mock_save_file *s = m->tracking;
+	unsigned long page;
+
+	lockdep_assert_held(&m->mem_lock);
+	if (READ_ONCE(m->precopy_v2)) {
+		bitmap_fill(s->initial, m->npages);
+		bitmap_zero(s->dirty, m->npages);
+		s->n_initial = m->npages;
+		s->n_dirty = 0;
+		s->reinit = true;
+	} else {
+		for_each_clear_bit(page, s->initial, m->npages)
+			__set_bit(page, s->dirty);
+		s->n_dirty = m->npages - s->n_initial;
+	}
+	wake_up_interruptible(&s->wq);
+}
+
+static size_t mock_stage_rec(u8 *dst, u16 type, u16 flags, const void *payload,
+			     size_t len)
+{
+	mock_rec_fill((struct mock_rec_hdr *)dst, type, flags, 0, len,
+		      xxh64(payload, len, 0));
+	memcpy(dst + MOCK_REC_HDR_SIZE, payload, len);
+	return MOCK_REC_HDR_SIZE + len;
+}
+
+static size_t mock_stage_head(struct mock_save_file *s)
+{
+	struct mock_device *m = s->m;
+	struct mock_stream_header hdr = {
+		.magic = cpu_to_le64(MOCK_STREAM_MAGIC),
+		.major = cpu_to_le16(MOCK_STREAM_MAJOR),
+		.minor = cpu_to_le16(s->minor),
+		.mem_size = cpu_to_le64(m->mem_size),
+		.page_size = cpu_to_le32(MOCK_PAGE_SIZE),
+	};
+	struct mock_stream_source src = {
+		.save_ns = cpu_to_le64(s->start_ns),
+	};
+	size_t len;
+
+	len = mock_stage_rec(s->buf, MOCK_REC_HEADER, 0, &hdr, sizeof(hdr));
+	if (s->minor >= 1) {
+		strscpy(src.name, pci_name(m->core.pdev), sizeof(src.name));
+		len += mock_stage_rec(s->buf + len, MOCK_REC_SOURCE,
+				      MOCK_REC_F_OPTIONAL, &src, sizeof(src));
+	}
+	return len;
+}
+
+static size_t mock_stage_tail(struct mock_save_file *s)
+{
+	struct mock_device *m = s->m;
+	struct mock_stream_regs regs;
+	struct mock_stream_end end;
+	size_t len;
+
+	mock_regs_to_stream(&m->regs, &regs);
+	end.digest = cpu_to_le64(mock_digest(m));
+	len = mock_stage_rec(s->buf, MOCK_REC_REGS, 0, &regs, sizeof(regs));
+	len += mock_stage_rec(s->buf + len, MOCK_REC_END, 0, &end, sizeof(end));
+	return len;
+}
+
+/* Stage up to a batch of the pages set in @set, clearing them. */
+static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
+			       unsigned long *count, unsigned long *cursor)
+{
+	struct mock_device *m = s->m;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < MOCK_SAVE_BATCH && *count; i++) {
+		unsigned long page = find_next_bit(set, m->npages, *cursor);
+		struct mock_rec_hdr *h = (void *)(s->buf + len);
+
+		if (page >= m->npages)
+			page = find_first_bit(set, m->npages);
+		__clear_bit(page, set);
+		(*count)--;
+		*cursor = page + 1;
+		mock_rec_fill(h, MOCK_REC_PAGE, 0, page, MOCK_PAGE_SIZE,
+			      mock_page_hash(m, page));
+		memcpy(h + 1, m->mem + page * MOCK_PAGE_SIZE, MOCK_PAGE_SIZE);
+		len += MOCK_PAGE_REC_SIZE;
+	}
+	return len;
+}
+
+/*
+ * Stage the next records.  Returns the bytes staged, 0 at the end of a
+ * STOP_COPY stream, -ENOMSG when a PRE_COPY stream has nothing right now, or
+ * -ENODEV once the session is over.
+ */
+static ssize_t mock_save_stage(struct mock_save_file *s)
+{
+	struct mock_device *m = s->m;
+	unsigned long initial_cursor = 0;
+	ssize_t len = 0;
+
+	mutex_lock(&m->mem_lock);
+	if (s->disabled) {
+		len = -ENODEV;
+	} else if (!s->head_done) {
+		len = mock_stage_head(s);
+		s->head_done = true;
+		s->buf_initial = true;
+	} else if (s->n_initial) {
+		len = mock_stage_pages(s, s->initial, &s->n_initial, &initial_cursor);
+		s->buf_initial = true;
+	} else if (s->n_dirty) {
+		len = mock_stage_pages(s, s->dirty, &s->n_dirty, &s->cursor);
+		s->buf_initial = false;
+	} else if (s->stop_copy && !s->tail_done) {
+		len = mock_stage_tail(s);
+		s->tail_done = true;
+		s->buf_initial = false;
+	} else if (!s->stop_copy) {
+		len = -ENOMSG;
+	}
+	mutex_unlock(&m->mem_lock);
+
+	s->buf_len = max_t(ssize_t, len, 0);
+	s->buf_pos = 0;
+	return len;
+}
+
+static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
+			      loff_t *pos)
+{
+	struct mock_save_file *s = filp->private_data;
+	ssize_t done = 0, ret = 0;
+
+	if (pos)
+		return -ESPIPE;
+
+	mutex_lock(&s->lock);
+	if (READ_ONCE(s->disabled)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	while (len) {
+		size_t n;
+
+		if (s->buf_pos == s->buf_len) {
+			ret = mock_save_stage(s);
+			if (ret <= 0)
+				break;
+		}
+		n = min(len, s->buf_len - s->buf_pos);
+		if (copy_to_user(ubuf, s->buf + s->buf_pos, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		s->buf_pos += n;
+		ubuf += n;
+		len -= n;
+		done += n;
+	}
+	if (done)
+		ret = done;
+out_unlock:
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
+	struct vfio_precopy_info info;
+	struct mock_device *m = s->m;
+	size_t staged;
+	long ret = 0;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	if (READ_ONCE(s->disabled)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	staged = s->buf_len - s->buf_pos;
+	mutex_lock(&m->mem_lock);
+	if (s->stop_copy) {
+		ret = -EINVAL;	/* only valid in PRE_COPY and PRE_COPY_P2P */
+	} else {
+		info.initial_bytes = (s->buf_initial ? staged : 0) +
+			(s->head_done ? 0 : mock_stream_head_size(s->minor)) +
+			(u64)s->n_initial * MOCK_PAGE_REC_SIZE;
+		info.dirty_bytes = (s->buf_initial ? 0 : staged) +
+			(u64)s->n_dirty * MOCK_PAGE_REC_SIZE;
+		/*
+		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
+		 * as every driver up to Linux 7.0 does; with it they are ours.
+		 */
+		if (READ_ONCE(m->precopy_v2)) {
+			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
+			s->reinit = false;
+		}
+	}
+	mutex_unlock(&m->mem_lock);
+out_unlock:
+	mutex_unlock(&s->lock);
+	if (!ret && copy_to_user(arg, &info, minsz))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long mock_save_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
+		return -ENOTTY;
+	return mock_save_precopy_info(filp->private_data, (void __user *)arg);
+}
+
+static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait)
+{
+	struct mock_save_file *s = filp->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(filp, &s->wq, wait);
+	mutex_lock(&s->lock);
+	if (READ_ONCE(s->disabled)) {
+		mask = EPOLLERR | EPOLLHUP;
+	} else {
+		mutex_lock(&s->m->mem_lock);
+		if (s->stop_copy || s->buf_pos < s->buf_len || !s->head_done ||
+		    s->n_initial || s->n_dirty)
+			mask = EPOLLIN | EPOLLRDNORM;
+		mutex_unlock(&s->m->mem_lock);
+	}
+	mutex_unlock(&s->lock);
+	return mask;
+}
+
+static void mock_save_free(struct mock_save_file *s)
+{
+	kvfree(s->buf);
+	bitmap_free(s->initial);
+	bitmap_free(s->dirty);
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+
+static int mock_save_release(struct inode *inode, struct file *filp)
+{
+	mock_save_free(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations mock_save_fops = {
+	.owner = THIS_MODULE,
+	.read = mock_save_read,
+	.unlocked_ioctl = mock_save_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = mock_save_poll,
+	.release = mock_save_release,
+};
+
+/**
+ * mock_save_start() - begin a save session
+ * @m: the device, state_mutex held
+ * @stop_copy: the session starts in STOP_COPY rather than PRE_COPY
+ *
+ * Returns the session, whose file the caller hands to the user, or an
+ * ERR_PTR.  The device keeps its own reference on the file until
+ * mock_save_end(), so the session outlives a close() of the data_fd.
+ */
+struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
+{
+	struct mock_save_file *s;
+	int ret = -ENOMEM;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->m = m;
+	mutex_init(&s->lock);
+	init_waitqueue_head(&s->wq);
+	s->minor = m->stream_minor;
+	s->start_ns = ktime_get_ns();
+	s->buf = kvmalloc(MOCK_SAVE_BATCH * MOCK_PAGE_REC_SIZE, GFP_KERNEL_ACCOUNT);
+	s->initial = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	s->dirty = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	if (!s->buf || !s->initial || !s->dirty)
+		goto out_free;
+
+	s->filp = anon_inode_getfile("[mock-vfio-pci-save]", &mock_save_fops, s,
+				     O_RDONLY);
+	if (IS_ERR(s->filp)) {
+		ret = PTR_ERR(s->filp);
+		goto out_free;
+	}
+	stream_open(s->filp->f_inode, s->filp);
+	get_file(s->filp);
+
+	mutex_lock(&m->mem_lock);
+	bitmap_fill(s->initial, m->npages);
+	s->n_initial = m->npages;
+	s->stop_copy = stop_copy;
+	m->tracking = s;
+	mutex_unlock(&m->mem_lock);
+	m->save = s;
+	return s;
+
+out_free:
+	mock_save_free(s);
+	return ERR_PTR(ret);
+}
+
+/**
+ * mock_save_to_stop_copy() - PRE_COPY(_P2P) -> STOP_COPY on the same data_fd
+ * @m: the device, state_mutex held, already stopped
+ */
+void mock_save_to_stop_copy(struct mock_device *m)
+{
+	struct mock_save_file *s = m->save;
+
+	mutex_lock(&m->mem_lock);
+	s->stop_copy = true;
+	m->tracking = NULL;
+	mutex_unlock(&m->mem_lock);
+	wake_up_interruptible(&s->wq);
+}
+
+/**
+ * mock_save_end() - end the save session, if any
+ * @m: the device, state_mutex held
+ * @sync: wait for a read or ioctl in progress on the data_fd.  False only on
+ *        the reset path, which must not take migf->lock (see mock.h); file
+ *        operations already running there finish against a live device.
+ *
+ * Afterwards the data_fd returns errors only, and drops its last device
+ * reference when the user closes it.
+ */
+void mock_save_end(struct mock_device *m, bool sync)
+{
+	struct mock_save_file *s = m->save;
+
+	if (!s)
+		return;
+	if (sync)
+		mutex_lock(&s->lock);
+	mutex_lock(&m->mem_lock);
+	WRITE_ONCE(s->disabled, true);
+	if (m->tracking == s)
+		m->tracking = NULL;
+	mutex_unlock(&m->mem_lock);
+	if (sync)
+		mutex_unlock(&s->lock);
+	wake_up_interruptible(&s->wq);
+	m->save = NULL;
+	fput(s->filp);
+}
+
+/**
+ * mock_save_remaining() - bytes a STOP_COPY read would produce from now on
+ * @m: the device, state_mutex held
+ */
+u64 mock_save_remaining(struct mock_device *m)
+{
+	u64 tail = mock_stream_tail_size();
+	struct mock_save_file *s = m->save;
+	u64 len;
+
+	if (!s)
+		return mock_stream_head_size(m->stream_minor) +
+		       (u64)m->npages * MOCK_PAGE_REC_SIZE + tail;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&m->mem_lock);
+	len = s->buf_len - s->buf_pos +
+	      (s->head_done ? 0 : mock_stream_head_size(s->minor)) +
+	      (u64)(s->n_initial + s->n_dirty) * MOCK_PAGE_REC_SIZE +
+	      (s->tail_done ? 0 : tail);
+	mutex_unlock(&m->mem_lock);
+	mutex_unlock(&s->lock);
+	return len;
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-device configuration in sysfs: /sys/bus/pci/devices/<BDF>/mock/.
+ *
+ *   mem_size         device memory in bytes (RW while the device is not open)
+ *   migration_flags  VFIO_MIGRATION_* flags, 1, 3, 5 or 7 (RW while not open)
+ *   stream_minor     minor version of the streams the device emits (RW)
+ *   migration_state  current migration state, by name (RO)
+ */
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/sysfs.h>
+
+#include "mock.h"
+
+u32 mock_default_stream_minor = MOCK_STREAM_MINOR;
+
+bool mock_migration_flags_legal(u32 flags)
+{
+	return flags == VFIO_MIGRATION_STOP_COPY ||
+	       flags == (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P) ||
+	       flags == (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY) ||
+	       flags == (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
+			 VFIO_MIGRATION_PRE_COPY);
+}
+
+static struct mock_device *dev_to_mock(struct device *dev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(dev);
+
+	return container_of(core, struct mock_device, core);
+}
+
+/* Take state_mutex if the device is not open; -EBUSY (and say so) if it is. */
+static int mock_lock_closed(struct mock_device *m, const char *attr)
+{
+	mutex_lock(&m->state_mutex);
+	if (m->opened) {
+		mock_state_mutex_unlock(m);
+		dev_warn_ratelimited(mock_dev(m),
+				     "%s can only change while the device is not open\n", attr);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", dev_to_mock(dev)->mem_size);
+}
+
+static ssize_t mem_size_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct mock_device *m = dev_to_mock(dev);
+	u64 size;
+	int ret;
+
+	ret = kstrtou64(buf, 0, &size);
+	if (ret)
+		return ret;
+	if (!size || size % MOCK_PAGE_SIZE || size > MOCK_MAX_MEM_SIZE) {
+		dev_warn_ratelimited(dev, "mem_size %llu: must be a non-zero multiple of %u up to %llu\n",
+				     size, MOCK_PAGE_SIZE, MOCK_MAX_MEM_SIZE);
+		return -EINVAL;
+	}
+	ret = mock_lock_closed(m, "mem_size");
+	if (ret)
+		return ret;
+	ret = mock_state_alloc(m, size);
+	mock_state_mutex_unlock(m);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mem_size);
+
+static ssize_t migration_flags_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_mock(dev)->core.vdev.migration_flags);
+}
+
+static ssize_t migration_flags_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	struct mock_device *m = dev_to_mock(dev);
+	u32 flags;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &flags);
+	if (ret)
+		return ret;
+	if (!mock_migration_flags_legal(flags)) {
+		dev_warn_ratelimited(dev, "migration_flags %u: must be 1, 3, 5 or 7\n", flags);
+		return -EINVAL;
+	}
+	ret = mock_lock_closed(m, "migration_flags");
+	if (ret)
+		return ret;
+	m->core.vdev.migration_flags = flags;
+	mock_state_mutex_unlock(m);
+	return count;
+}
+static DEVICE_ATTR_RW(migration_flags);
+
+static ssize_t stream_minor_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_mock(dev)->stream_minor));
+}
+
+static ssize_t stream_minor_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct mock_device *m = dev_to_mock(dev);
+	u32 minor;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &minor);
+	if (ret)
+		return ret;
+	if (minor > MOCK_STREAM_MINOR) {
+		dev_warn_ratelimited(dev, "stream_minor %u: must be 0 to %u\n",
+				     minor, MOCK_STREAM_MINOR);
+		return -EINVAL;
+	}
+	mutex_lock(&m->state_mutex);
+	m->stream_minor = minor;	/* applies to the next save session */
+	mock_state_mutex_unlock(m);
+	return count;
+}
+static DEVICE_ATTR_RW(stream_minor);
+
+static const char *const mock_state_names[] = {
+	[VFIO_DEVICE_STATE_ERROR] = "ERROR",
+	[VFIO_DEVICE_STATE_STOP] = "STOP",
+	[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
+	[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
+	[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
+	[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
+	[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
+	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
+};
+
+static ssize_t migration_state_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	u32 state = READ_ONCE(dev_to_mock(dev)->mig_state);
+
+	if (state >= ARRAY_SIZE(mock_state_names))
+		return sysfs_emit(buf, "%u\n", state);
+	return sysfs_emit(buf, "%s\n", mock_state_names[state]);
+}
+static DEVICE_ATTR_RO(migration_state);
+
+static struct attribute *mock_attrs[] = {
+	&dev_attr_mem_size.attr,
+	&dev_attr_migration_flags.attr,
+	&dev_attr_stream_minor.attr,
+	&dev_attr_migration_state.attr,
+	NULL,
+};
+
+static const struct attribute_group mock_attr_group = {
+	.name = "mock",
+	.attrs = mock_attrs,
+};
+
+const struct attribute_group *mock_dev_groups[] = {
+	&mock_attr_group,
+	NULL,
+};
