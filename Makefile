@@ -39,10 +39,12 @@ CC ?= gcc
 WARN := -Wall -Wextra -Werror
 CPPFLAGS := -isystem $(LSRC)/usr/include -Iharness/include -Iuapi -D_GNU_SOURCE -MMD -MP
 CFLAGS := -O2 -g $(WARN)
-LIB_CFLAGS := -std=c11 $(CFLAGS) $(shell pkg-config --cflags libkmod json-c)
-LIBS := $(shell pkg-config --libs libkmod json-c)
-# kselftest_harness.h needs GNU C and trips -Wunused-parameter in its own macros.
-TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -I$(KSFT) -Iselftests/lib
+LIB_CFLAGS := -std=c11 $(CFLAGS) $(shell pkg-config --cflags libkmod json-c libxxhash)
+LIBS := $(shell pkg-config --libs libkmod json-c libxxhash)
+# kselftest_harness.h needs GNU C; its macros trip -Wunused-parameter, and
+# -Wsign-compare whenever a plain constant is compared with an unsigned value.
+TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -Wno-sign-compare \
+	       -I$(KSFT) -Iselftests/lib
 
 OBJ := $(BUILD)/obj
 LIBVFIOMIG := $(BUILD)/lib/libvfiomig.a

@@ -177,10 +177,12 @@ ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
 	mutex_lock(&m->mem_lock);
 	if (reg == MOCK_REG_MEM_DATA)
 		val = mock_mem_read(m, count);
-	else if (reg == MOCK_REG_DIGEST && off & 4)
+	else if (reg == MOCK_REG_DIGEST && off != reg)
 		val = m->digest_latch >> 32;	/* high half of the last read */
+	else if (off != reg)
+		val = mock_reg_read(m, reg) >> 32;	/* high half */
 	else
-		val = mock_reg_read(m, reg) >> (off & 4 ? 32 : 0);
+		val = mock_reg_read(m, reg);
 	mutex_unlock(&m->mem_lock);
 
 	val = (__force u64)cpu_to_le64(val);

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "mock.h"
+
+bool mock_bound(const char *bdf)
+{
+	char drv[NAME_MAX + 1];
+
+	return !vfm_current_driver(bdf, drv, sizeof(drv)) &&
+	       !strcmp(drv, MOCK_VFIO_PCI_DRIVER_NAME);
+}
+
+static uint64_t bar0_base(const struct vfm_device *dev)
+{
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+
+	if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info)) {
+		fprintf(stderr, "%s: BAR0 region info: %s\n", dev->bdf, strerror(errno));
+		exit(1);
+	}
+	return info.offset;
+}
+
+long mock_bar0_access(const struct vfm_device *dev, uint64_t off, void *buf,
+		      size_t size, bool write)
+{
+	uint64_t pos = bar0_base(dev) + off;
+
+	return write ? pwrite(dev->fd, buf, size, pos) : pread(dev->fd, buf, size, pos);
+}
+
+uint64_t mock_rd(const struct vfm_device *dev, uint32_t reg)
+{
+	uint64_t val = 0;
+	size_t size = reg == MOCK_REG_MEM_SIZE || reg == MOCK_REG_MEM_ADDR ||
+		      reg == MOCK_REG_WL_SEED || reg == MOCK_REG_WL_WRITES ||
+		      reg == MOCK_REG_DIGEST || reg == MOCK_REG_DROPPED_WRITES ? 8 : 4;
+
+	if (mock_bar0_access(dev, reg, &val, size, false) != (long)size) {
+		fprintf(stderr, "%s: BAR0 read at 0x%x: %s\n", dev->bdf, reg, strerror(errno));
+		exit(1);
+	}
+	return val;
+}
+
+void mock_wr(const struct vfm_device *dev, uint32_t reg, uint64_t val)
+{
+	size_t size = reg == MOCK_REG_MEM_ADDR || reg == MOCK_REG_WL_SEED ? 8 : 4;
+
+	if (mock_bar0_access(dev, reg, &val, size, true) != (long)size) {
+		fprintf(stderr, "%s: BAR0 write at 0x%x: %s\n", dev->bdf, reg, strerror(errno));
+		exit(1);
+	}
+}
+
+int mock_sysfs_read(const char *bdf, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int mock_sysfs_write(const char *bdf, const char *attr, const char *val)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+void mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate)
+{
+	mock_wr(dev, MOCK_REG_WL_SEED, seed);
+	mock_wr(dev, MOCK_REG_WL_RATE, rate);
+	mock_wr(dev, MOCK_REG_WL_CTRL, MOCK_WL_CTRL_ENABLE);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the mock-vfio-pci-specific selftests: BAR0 registers and the
+ * per-device sysfs configuration.  Tests using them skip on other drivers.
+ */
+#ifndef MIG_SELFTEST_MOCK_H
+#define MIG_SELFTEST_MOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vfiomig.h"
+#include "mock_vfio_pci.h"
+
+/* True if @bdf is bound to mock-vfio-pci. */
+bool mock_bound(const char *bdf);
+
+/* BAR0 register access through the device fd (8 bytes; 4 if @size says). */
+uint64_t mock_rd(const struct vfm_device *dev, uint32_t reg);
+void mock_wr(const struct vfm_device *dev, uint32_t reg, uint64_t val);
+/* Raw access for tests of the access rules: returns pread/pwrite's result. */
+long mock_bar0_access(const struct vfm_device *dev, uint64_t off, void *buf,
+		      size_t size, bool write);
+
+/* /sys/bus/pci/devices/BDF/mock/ATTR: read into @buf, write @val. */
+int mock_sysfs_read(const char *bdf, const char *attr, char *buf, size_t len);
+int mock_sysfs_write(const char *bdf, const char *attr, const char *val);
+
+/* Start the workload: seed, pages per second. */
+void mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate);
+
+#endif /* MIG_SELFTEST_MOCK_H */

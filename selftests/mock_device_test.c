@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The mock device itself: its register file, emulated BAR0, workload,
+ * stopped-state behaviour, reset and sysfs configuration.  mock-vfio-pci
+ * only; skips on other drivers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "kselftest_harness.h"
+#include "selftest.h"
+#include "mock.h"
+
+FIXTURE(mock) {
+	struct vfm_device dev;
+};
+
+FIXTURE_SETUP(mock)
+{
+	if (!mock_bound(selftest_bdf))
+		SKIP(return, "%s is not bound to mock-vfio-pci", selftest_bdf);
+	ASSERT_EQ(0, vfm_device_open(selftest_bdf, &self->dev));
+}
+
+FIXTURE_TEARDOWN(mock)
+{
+	vfm_device_close(&self->dev);
+}
+
+static uint32_t state_of(struct vfm_device *dev)
+{
+	uint32_t state = ~0u;
+
+	vfm_get_state(dev, &state);
+	return state;
+}
+
+TEST_F(mock, registers_identify_the_device)
+{
+	char buf[64];
+
+	EXPECT_EQ(MOCK_ID, mock_rd(&self->dev, MOCK_REG_ID));
+	EXPECT_EQ(MOCK_REGS_VERSION, mock_rd(&self->dev, MOCK_REG_VERSION));
+	EXPECT_EQ(MOCK_PAGE_SIZE, mock_rd(&self->dev, MOCK_REG_PAGE_SIZE));
+	ASSERT_EQ(0, mock_sysfs_read(selftest_bdf, "mem_size", buf, sizeof(buf)));
+	EXPECT_EQ(strtoull(buf, NULL, 0), mock_rd(&self->dev, MOCK_REG_MEM_SIZE));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, mock_rd(&self->dev, MOCK_REG_MIG_STATE));
+}
+
+/* An emulated BAR must not be offered for mmap, and mmap must fail. */
+TEST_F(mock, bar0_is_not_mappable)
+{
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+	void *p;
+
+	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_GET_REGION_INFO, &info));
+	EXPECT_EQ(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, info.flags);
+	EXPECT_EQ(0, info.cap_offset);
+	ASSERT_GE(info.size, MOCK_REG_END);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->dev.fd, info.offset);
+	EXPECT_EQ(MAP_FAILED, p);
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+}
+
+TEST_F(mock, bar0_rejects_odd_accesses)
+{
+	uint64_t val = 0;
+
+	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_ID, &val, 2, false));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_ID + 2, &val, 4, false));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_WL_RATE, &val, 8, false));
+	EXPECT_EQ(EINVAL, errno);
+	/* Past the register file: reads 0, writes ignored. */
+	val = ~0ULL;
+	EXPECT_EQ(8, mock_bar0_access(&self->dev, 0x800, &val, 8, false));
+	EXPECT_EQ(0, val);
+}
+
+TEST_F(mock, memory_through_bar0)
+{
+	uint64_t before = mock_rd(&self->dev, MOCK_REG_DIGEST);
+	uint64_t size = mock_rd(&self->dev, MOCK_REG_MEM_SIZE);
+	int i;
+
+	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, 4096 * 3);
+	for (i = 0; i < 4; i++)
+		mock_wr(&self->dev, MOCK_REG_MEM_DATA, 0x11110000 + i);
+	EXPECT_EQ(4096 * 3 + 16, mock_rd(&self->dev, MOCK_REG_MEM_ADDR));
+	EXPECT_NE(before, mock_rd(&self->dev, MOCK_REG_DIGEST));
+
+	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, 4096 * 3);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0x11110000ULL + i, mock_rd(&self->dev, MOCK_REG_MEM_DATA));
+
+	/* Beyond the end: all-ones, nothing written. */
+	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, size);
+	EXPECT_EQ(0xffffffff, mock_rd(&self->dev, MOCK_REG_MEM_DATA));
+}
+
+TEST_F(mock, workload_changes_state_only_while_running)
+{
+	uint64_t writes, digest, dropped;
+
+	mock_workload(&self->dev, 42, 5000);
+	usleep(300 * 1000);
+	writes = mock_rd(&self->dev, MOCK_REG_WL_WRITES);
+	EXPECT_GT(writes, 0);
+	digest = mock_rd(&self->dev, MOCK_REG_DIGEST);
+	usleep(100 * 1000);
+	EXPECT_NE(digest, mock_rd(&self->dev, MOCK_REG_DIGEST));
+
+	/* STOP: no device state changes at all, user writes are dropped. */
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_STOP, NULL));
+	writes = mock_rd(&self->dev, MOCK_REG_WL_WRITES);
+	digest = mock_rd(&self->dev, MOCK_REG_DIGEST);
+	dropped = mock_rd(&self->dev, MOCK_REG_DROPPED_WRITES);
+	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, 0);
+	mock_wr(&self->dev, MOCK_REG_MEM_DATA, 0xdead);
+	mock_wr(&self->dev, MOCK_REG_WL_CTRL, 0);
+	usleep(200 * 1000);
+	EXPECT_EQ(writes, mock_rd(&self->dev, MOCK_REG_WL_WRITES));
+	EXPECT_EQ(digest, mock_rd(&self->dev, MOCK_REG_DIGEST));
+	EXPECT_EQ(dropped + 3, mock_rd(&self->dev, MOCK_REG_DROPPED_WRITES));
+	EXPECT_EQ(MOCK_WL_CTRL_ENABLE, mock_rd(&self->dev, MOCK_REG_WL_CTRL));
+
+	/* Running again, it carries on. */
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	usleep(200 * 1000);
+	EXPECT_GT(mock_rd(&self->dev, MOCK_REG_WL_WRITES), writes);
+}
+
+TEST_F(mock, same_seed_same_state)
+{
+	uint64_t d1, d2;
+
+	/* A reset returns to power-on state; the same writes then give the same digest. */
+	ASSERT_EQ(0, vfm_reset(&self->dev));
+	d1 = mock_rd(&self->dev, MOCK_REG_DIGEST);
+	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, 64);
+	mock_wr(&self->dev, MOCK_REG_MEM_DATA, 7);
+	ASSERT_NE(d1, mock_rd(&self->dev, MOCK_REG_DIGEST));
+	ASSERT_EQ(0, vfm_reset(&self->dev));
+	d2 = mock_rd(&self->dev, MOCK_REG_DIGEST);
+	EXPECT_EQ(d1, d2);
+	EXPECT_EQ(0, mock_rd(&self->dev, MOCK_REG_WL_CTRL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->dev));
+}
+
+TEST_F(mock, configuration_locked_while_open)
+{
+	EXPECT_EQ(-EBUSY, mock_sysfs_write(selftest_bdf, "mem_size", "65536"));
+	EXPECT_EQ(-EBUSY, mock_sysfs_write(selftest_bdf, "migration_flags", "1"));
+	EXPECT_EQ(-EINVAL, mock_sysfs_write(selftest_bdf, "migration_flags", "2"));
+	EXPECT_EQ(-EINVAL, mock_sysfs_write(selftest_bdf, "mem_size", "1000"));
+	EXPECT_EQ(-EINVAL, mock_sysfs_write(selftest_bdf, "stream_minor", "9"));
+}
+
+/* Up to 1 GiB of device memory: configure, open, use, restore. */
+TEST(one_gib_device)
+{
+	struct vfm_device dev;
+	char old[64];
+
+	if (!mock_bound(selftest_bdf))
+		SKIP(return, "%s is not bound to mock-vfio-pci", selftest_bdf);
+	ASSERT_EQ(0, mock_sysfs_read(selftest_bdf, "mem_size", old, sizeof(old)));
+	ASSERT_EQ(0, mock_sysfs_write(selftest_bdf, "mem_size", "1073741824"));
+	ASSERT_EQ(0, vfm_device_open(selftest_bdf, &dev));
+	EXPECT_EQ(1ULL << 30, mock_rd(&dev, MOCK_REG_MEM_SIZE));
+	mock_wr(&dev, MOCK_REG_MEM_ADDR, (1ULL << 30) - 8);
+	mock_wr(&dev, MOCK_REG_MEM_DATA, 0x5a5a5a5a);
+	mock_wr(&dev, MOCK_REG_MEM_ADDR, (1ULL << 30) - 8);
+	EXPECT_EQ(0x5a5a5a5a, mock_rd(&dev, MOCK_REG_MEM_DATA));
+	vfm_device_close(&dev);
+	ASSERT_EQ(0, mock_sysfs_write(selftest_bdf, "mem_size", old));
+}
+
+int main(int argc, char *argv[])
+{
+	selftest_get_bdf(&argc, argv);
+	return test_harness_run(argc, argv);
+}
