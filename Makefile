@@ -6,6 +6,7 @@
 #   make            build the module, the harness and the selftests
 #   make check      host tests + lint, then the selftests in the test VM
 #   make demo       boot the VM and show the mock devices
+#   make bench      benchmarks in the VM, as ratios measured in the same run
 #   make lint       checkpatch --strict and sparse/W=1 on the driver
 #
 # KVER=6.12.<N>+deb12-amd64 picks the guest kernel (default: newest in the
@@ -13,7 +14,7 @@
 
 BUILD ?= build
 KVER ?=
-GOALS := all check demo lint driver userspace
+GOALS := all check demo bench lint driver userspace
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -41,9 +42,10 @@ CPPFLAGS := -isystem $(LSRC)/usr/include -Iharness/include -Iuapi -D_GNU_SOURCE 
 CFLAGS := -O2 -g $(WARN)
 LIB_CFLAGS := -std=c11 $(CFLAGS) $(shell pkg-config --cflags libkmod json-c libxxhash)
 LIBS := $(shell pkg-config --libs libkmod json-c libxxhash)
-# kselftest_harness.h needs GNU C; its macros trip -Wunused-parameter, and
-# -Wsign-compare whenever a plain constant is compared with an unsigned value.
-TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -Wno-sign-compare \
+# kselftest_harness.h needs GNU C; its macros trip -Wunused-parameter,
+# -Wsign-compare whenever a plain constant is compared with an unsigned value,
+# and -Wclobbered on its own vfork() in TEST_F.
+TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered \
 	       -I$(KSFT) -Iselftests/lib
 
 OBJ := $(BUILD)/obj
@@ -54,12 +56,13 @@ SELFTEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*_test.c))
 UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/unit/%,$(wildcard harness/tests/*_test.c))
 VFIO_MIGRATE := $(BUILD)/bin/vfio-migrate
+BENCH := $(patsubst harness/bench/%.c,$(BUILD)/bin/%,$(wildcard harness/bench/*.c))
 
 .PHONY: $(GOALS) FORCE
 .SECONDARY:
 .DEFAULT_GOAL := all
 all: driver userspace
-userspace: $(VFIO_MIGRATE) $(SELFTESTS) $(UNIT_TESTS)
+userspace: $(VFIO_MIGRATE) $(SELFTESTS) $(UNIT_TESTS) $(BENCH)
 
 driver: FORCE
 	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
@@ -80,6 +83,10 @@ $(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
 
+$(BUILD)/bin/mig_bench: $(OBJ)/harness/bench/mig_bench.o $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LIBS)
+
 $(BUILD)/selftests/%: $(OBJ)/selftests/%.o $(patsubst %.c,$(OBJ)/%.o,$(SELFTEST_LIB_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
@@ -97,6 +104,9 @@ lint: driver
 
 check: all
 	@scripts/check $(BUILD)
+
+bench: all
+	@vm-images/run-in-vm -b $(BUILD) -m 3G -t 900 -- vm-images/guest-bench $(BUILD)
 
 demo: all
 	@vm-images/run-in-vm -b $(BUILD) -t 300 -- vm-images/guest-demo $(BUILD)

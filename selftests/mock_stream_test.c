@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
@@ -231,6 +232,77 @@ TEST_F(pair, round_trip_precopy_with_workload)
 	EXPECT_EQ(mock_rd(&self->src, MOCK_REG_WL_WRITES),
 		  mock_rd(&self->dst, MOCK_REG_WL_WRITES));
 	free(buf);
+}
+
+static int opt_in_precopy_v2(const struct vfm_device *dev)
+{
+	struct vfio_device_feature feat = {
+		.argsz = sizeof(feat),
+		.flags = VFIO_DEVICE_FEATURE_SET | MOCK_FEATURE_PRECOPY_INFO_V2,
+	};
+
+	return ioctl(dev->fd, VFIO_DEVICE_FEATURE, &feat) ? -errno : 0;
+}
+
+/*
+ * MOCK_DEV_CTRL_REINIT during PRE_COPY: with the MIG_PRECOPY_INFOv2 opt-in,
+ * REINIT is reported once and initial_bytes restarts at the full state;
+ * without it, initial_bytes stays 0 and the state comes back as dirty_bytes.
+ * Either way the stream still restores.
+ */
+static void reinit_round_trip(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(pair) *self, bool v2)
+{
+	struct vfio_precopy_info info = {};
+	size_t len = 0, cap = 0, state_bytes;
+	uint8_t *buf = NULL;
+	int fd, write_err;
+	uint64_t digest;
+
+	if (v2)
+		ASSERT_EQ(0, opt_in_precopy_v2(&self->src));
+	scribble(&self->src);
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	state_bytes = info.initial_bytes;
+	ASSERT_EQ(-ENOMSG, drain(fd, &buf, &len, &cap));
+	info.flags = 0;
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	ASSERT_EQ(0, info.initial_bytes);
+	ASSERT_EQ(0, info.dirty_bytes);
+
+	mock_wr(&self->src, MOCK_REG_DEV_CTRL, MOCK_DEV_CTRL_REINIT);
+	info.flags = 0;
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	if (v2) {
+		EXPECT_EQ(VFIO_PRECOPY_INFO_REINIT, info.flags);
+		EXPECT_GT(info.initial_bytes, state_bytes / 2);
+		EXPECT_EQ(0, info.dirty_bytes);
+		info.flags = 0;
+		ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+		EXPECT_EQ(0, info.flags) TH_LOG("REINIT is reported once");
+	} else {
+		EXPECT_EQ(0, info.initial_bytes);
+		EXPECT_GT(info.dirty_bytes, state_bytes / 2);
+	}
+	ASSERT_EQ(-ENOMSG, drain(fd, &buf, &len, &cap));
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	ASSERT_EQ(0, drain(fd, &buf, &len, &cap));
+	close(fd);
+	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
+	ASSERT_EQ(0, load(&self->dst, buf, len, 0, &write_err));
+	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
+	free(buf);
+}
+
+TEST_F(pair, reinit_with_precopy_v2)
+{
+	reinit_round_trip(_metadata, self, true);
+}
+
+TEST_F(pair, reinit_without_opt_in)
+{
+	reinit_round_trip(_metadata, self, false);
 }
 
 /* stream_minor=0 emits version 1.0 (no SOURCE record); it still loads. */

@@ -10,7 +10,10 @@
 #define VFIOMIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct vfio_precopy_info;	/* <linux/vfio.h> */
 
 /* An open VFIO device: its group, its container and its device fd. */
 struct vfm_device {
@@ -25,10 +28,71 @@ struct vfm_device {
 int vfm_device_open(const char *bdf, struct vfm_device *dev);
 void vfm_device_close(struct vfm_device *dev);
 
+/* VFIO_DEVICE_GET_INFO: the device's VFIO_DEVICE_FLAGS_*. */
+int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags);
+
 /* VFIO_DEVICE_FEATURE_MIGRATION: the device's VFIO_MIGRATION_* flags. */
 int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags);
 /* True if @flags is one of the four combinations the uAPI defines. */
 bool vfm_migration_flags_legal(uint64_t flags);
+
+/*
+ * Migration state and data transfer (state.c).  Thin wrappers of the uAPI.
+ * The calls a caller may make on purpose to provoke an error (SET, PRECOPY
+ * info, reading and writing a data_fd) print nothing; the others print one
+ * line as usual.
+ */
+/* GET VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: an enum vfio_device_mig_state. */
+int vfm_get_state(const struct vfm_device *dev, uint32_t *state);
+/*
+ * SET VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: 0 or -errno of the ioctl, quiet.
+ * *data_fd is the fd of the data transfer session the request started, or
+ * -1; with a NULL @data_fd such an fd is closed.
+ */
+int vfm_set_state(const struct vfm_device *dev, uint32_t state, int *data_fd);
+/* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the estimated STOP_COPY stream length. */
+int vfm_data_size(const struct vfm_device *dev, uint64_t *bytes);
+/*
+ * VFIO_MIG_GET_PRECOPY_INFO on a data_fd, quiet.  Sets info->argsz; the
+ * caller sets info->flags (the 6.12 uAPI leaves its input meaning open).
+ */
+int vfm_precopy_info(int data_fd, struct vfio_precopy_info *info);
+/* VFIO_DEVICE_RESET: the migration state returns to RUNNING. */
+int vfm_reset(const struct vfm_device *dev);
+/* "STOP", "RUNNING", ..., "ERROR"; "INVALID" for anything else. */
+const char *vfm_state_name(uint32_t state);
+/*
+ * Read @data_fd to end of stream (read() == 0), appending to *buf (NULL or
+ * malloc()ed, *len bytes used).  0 or -errno of the failing read(), quiet;
+ * either way *buf and *len hold what was read, and the caller frees *buf.
+ */
+int vfm_read_all(int data_fd, void **buf, size_t *len);
+/* Write all @len bytes in write()s of at most @chunk bytes (0: no limit). */
+int vfm_write_all(int data_fd, const void *buf, size_t len, size_t chunk);
+
+/*
+ * The migration FSM as the uAPI text defines it (fsm.c): pure logic from a
+ * device's VFIO_MIGRATION_* flags, no ioctls.
+ */
+/* The uAPI's "supported" states: ERROR is one, though it cannot be requested. */
+bool vfm_fsm_state_supported(uint64_t flags, uint32_t state);
+/* A state that SET may name: supported and not ERROR. */
+bool vfm_fsm_state_requestable(uint64_t flags, uint32_t state);
+/* Whether the uAPI defines the single arc @from -> @to for this device. */
+bool vfm_fsm_is_arc(uint64_t flags, uint32_t from, uint32_t to);
+/*
+ * The combination transition a SET of @to takes from @cur: path[0..n-1] are
+ * the states after @cur, path[n-1] == @to.  Returns n (0 when @cur == @to),
+ * -EINVAL when the request must fail (unsupported state, ERROR, a blocked
+ * arc) or -ENOSPC when @max is too small.
+ */
+int vfm_fsm_path(uint64_t flags, uint32_t cur, uint32_t to, uint32_t *path, size_t max);
+/* Whether a SET of @to from @cur must succeed. */
+bool vfm_fsm_request_ok(uint64_t flags, uint32_t cur, uint32_t to);
+/* Whether a successful SET of @to from @cur returns a new data_fd. */
+bool vfm_fsm_returns_fd(uint32_t cur, uint32_t to);
+/* True for PRE_COPY, PRE_COPY_P2P and STOP_COPY, which share one data_fd. */
+bool vfm_fsm_saving(uint32_t state);
 
 /* Normalise "1:0.0" or "0000:01:00.0" to the full form; -EINVAL if malformed. */
 int vfm_parse_bdf(const char *in, char *out, unsigned long outlen);
@@ -38,5 +102,7 @@ int vfm_load_modules(const char *module_path, const char *params);
 int vfm_unload_module(const char *name);
 int vfm_bind(const char *bdf, const char *driver);
 int vfm_unbind(const char *bdf);
+/* The name of the driver @bdf is bound to, or "" when it has none. */
+int vfm_current_driver(const char *bdf, char *name, size_t len);
 
 #endif /* VFIOMIG_H */

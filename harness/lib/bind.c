@@ -34,7 +34,7 @@ static int write_sysfs(const char *bdf, const char *path, const char *val)
 }
 
 /* The name of the driver @bdf is bound to, or "" when it has none. */
-static int current_driver(const char *bdf, char *name, size_t len)
+int vfm_current_driver(const char *bdf, char *name, size_t len)
 {
 	char link[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
@@ -57,7 +57,7 @@ static int unbind_current(const char *bdf)
 	char drv[NAME_MAX + 1], path[PATH_MAX];
 	int ret;
 
-	ret = current_driver(bdf, drv, sizeof(drv));
+	ret = vfm_current_driver(bdf, drv, sizeof(drv));
 	if (ret || !drv[0])
 		return ret;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
@@ -78,7 +78,7 @@ int vfm_bind(const char *bdf_in, const char *driver)
 		vfm_err(bdf, "no such PCI device");
 		return -ENODEV;
 	}
-	ret = current_driver(bdf, drv, sizeof(drv));
+	ret = vfm_current_driver(bdf, drv, sizeof(drv));
 	if (ret)
 		return ret;
 	if (!strcmp(drv, driver))
@@ -95,7 +95,7 @@ int vfm_bind(const char *bdf_in, const char *driver)
 	if (ret)
 		return ret;
 
-	ret = current_driver(bdf, drv, sizeof(drv));
+	ret = vfm_current_driver(bdf, drv, sizeof(drv));
 	if (ret)
 		return ret;
 	if (strcmp(drv, driver)) {

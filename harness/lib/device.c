@@ -149,3 +149,17 @@ void vfm_device_close(struct vfm_device *dev)
 		close(dev->container_fd);
 	dev->fd = dev->group_fd = dev->container_fd = -1;
 }
+
+int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	if (ioctl(dev->fd, VFIO_DEVICE_GET_INFO, &info)) {
+		int err = errno;
+
+		vfm_err(dev->bdf, "VFIO_DEVICE_GET_INFO: %s", strerror(err));
+		return -err;
+	}
+	*flags = info.flags;
+	return 0;
+}

@@ -10,13 +10,11 @@
 #include <linux/vfio.h>
 
 #include "mock.h"
+#include "selftest.h"
 
 bool mock_bound(const char *bdf)
 {
-	char drv[NAME_MAX + 1];
-
-	return !vfm_current_driver(bdf, drv, sizeof(drv)) &&
-	       !strcmp(drv, MOCK_VFIO_PCI_DRIVER_NAME);
+	return selftest_driver_is(bdf, MOCK_VFIO_PCI_DRIVER_NAME);
 }
 
 static uint64_t bar0_base(const struct vfm_device *dev)
