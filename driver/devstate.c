@@ -11,6 +11,7 @@
  */
 #include <linux/bitmap.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xxhash.h>
@@ -20,6 +21,19 @@
 #define MOCK_WL_PERIOD		msecs_to_jiffies(10)
 #define MOCK_WL_MAX_BATCH	16384	/* page writes per period, at most */
 #define MOCK_WL_WRITE_BYTES	64	/* bytes each page write changes */
+
+static_assert(MOCK_PAGE_SIZE == PAGE_SIZE);
+
+/* Memory just zeroed: every page hash is that of a zero page. */
+static void mock_hash_zeroed(struct mock_device *m)
+{
+	u64 zero_hash = xxh64(page_address(ZERO_PAGE(0)), MOCK_PAGE_SIZE, 0);
+	unsigned long i;
+
+	for (i = 0; i < m->npages; i++)
+		m->page_hash[i] = zero_hash;
+	bitmap_zero(m->hash_stale, m->npages);
+}
 
 /**
  * mock_state_alloc() - allocate device memory of @mem_size bytes
@@ -52,8 +66,7 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 	swap(m->hash_stale, stale);
 	m->mem_size = mem_size;
 	m->npages = npages;
-	/* Memory is zeroed; every hash is stale until first needed. */
-	bitmap_fill(m->hash_stale, npages);
+	mock_hash_zeroed(m);
 	mutex_unlock(&m->mem_lock);
 
 	vfree(mem);
@@ -83,7 +96,7 @@ void mock_state_reset(struct mock_device *m)
 {
 	mutex_lock(&m->mem_lock);
 	memset(m->mem, 0, m->mem_size);
-	bitmap_fill(m->hash_stale, m->npages);
+	mock_hash_zeroed(m);
 	memset(&m->regs, 0, sizeof(m->regs));
 	m->dropped_writes = 0;
 	mutex_unlock(&m->mem_lock);

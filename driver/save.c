@@ -21,6 +21,13 @@
 #include "mock.h"
 
 #define MOCK_SAVE_BATCH		64	/* page records staged per mem_lock hold */
+#define MOCK_SAVE_SEGS		(2 * MOCK_SAVE_BATCH)
+
+/* A run of staged bytes: in the staging buffer, or in frozen device memory. */
+struct mock_seg {
+	const u8 *p;
+	size_t len;
+};
 
 struct mock_save_file {
 	struct file *filp;
@@ -29,10 +36,17 @@ struct mock_save_file {
 	wait_queue_head_t wq;
 	bool disabled;		/* the session is over: never any more data */
 
-	/* Staged bytes not yet read, under lock. */
+	/*
+	 * Staged bytes not yet read, under lock.  Page payloads are copied
+	 * into buf while the device runs; in STOP_COPY device memory cannot
+	 * change, so segments point straight into it and read() copies once.
+	 */
 	u8 *buf;
-	size_t buf_len;
-	size_t buf_pos;
+	struct mock_seg seg[MOCK_SAVE_SEGS];
+	unsigned int nseg;
+	unsigned int cur_seg;
+	size_t seg_off;
+	size_t staged;		/* bytes left in the segments */
 	bool buf_initial;	/* they belong to the initial data */
 
 	/* Progress, under m->mem_lock. */
@@ -95,12 +109,22 @@ void mock_save_reinit(struct mock_device *m)
 	wake_up_interruptible(&s->wq);
 }
 
-static size_t mock_stage_rec(u8 *dst, u16 type, u16 flags, const void *payload,
-			     size_t len)
+static void mock_stage_seg(struct mock_save_file *s, const u8 *p, size_t len)
+{
+	s->seg[s->nseg].p = p;
+	s->seg[s->nseg].len = len;
+	s->nseg++;
+	s->staged += len;
+}
+
+/* Stage a small record at @dst in the staging buffer; returns its size. */
+static size_t mock_stage_rec(struct mock_save_file *s, u8 *dst, u16 type,
+			     u16 flags, const void *payload, size_t len)
 {
 	mock_rec_fill((struct mock_rec_hdr *)dst, type, flags, 0, len,
 		      xxh64(payload, len, 0));
 	memcpy(dst + MOCK_REC_HDR_SIZE, payload, len);
+	mock_stage_seg(s, dst, MOCK_REC_HDR_SIZE + len);
 	return MOCK_REC_HDR_SIZE + len;
 }
 
@@ -119,10 +143,10 @@ static size_t mock_stage_head(struct mock_save_file *s)
 	};
 	size_t len;
 
-	len = mock_stage_rec(s->buf, MOCK_REC_HEADER, 0, &hdr, sizeof(hdr));
+	len = mock_stage_rec(s, s->buf, MOCK_REC_HEADER, 0, &hdr, sizeof(hdr));
 	if (s->minor >= 1) {
 		strscpy(src.name, pci_name(m->core.pdev), sizeof(src.name));
-		len += mock_stage_rec(s->buf + len, MOCK_REC_SOURCE,
+		len += mock_stage_rec(s, s->buf + len, MOCK_REC_SOURCE,
 				      MOCK_REC_F_OPTIONAL, &src, sizeof(src));
 	}
 	return len;
@@ -137,8 +161,8 @@ static size_t mock_stage_tail(struct mock_save_file *s)
 
 	mock_regs_to_stream(&m->regs, &regs);
 	end.digest = cpu_to_le64(mock_digest(m));
-	len = mock_stage_rec(s->buf, MOCK_REC_REGS, 0, &regs, sizeof(regs));
-	len += mock_stage_rec(s->buf + len, MOCK_REC_END, 0, &end, sizeof(end));
+	len = mock_stage_rec(s, s->buf, MOCK_REC_REGS, 0, &regs, sizeof(regs));
+	len += mock_stage_rec(s, s->buf + len, MOCK_REC_END, 0, &end, sizeof(end));
 	return len;
 }
 
@@ -152,16 +176,24 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 
 	for (i = 0; i < MOCK_SAVE_BATCH && *count; i++) {
 		unsigned long page = find_next_bit(set, m->npages, *cursor);
-		struct mock_rec_hdr *h = (void *)(s->buf + len);
+		u8 *h = s->buf + i * MOCK_PAGE_REC_SIZE;
+		const u8 *data;
 
 		if (page >= m->npages)
 			page = find_first_bit(set, m->npages);
 		__clear_bit(page, set);
 		(*count)--;
 		*cursor = page + 1;
-		mock_rec_fill(h, MOCK_REC_PAGE, 0, page, MOCK_PAGE_SIZE,
-			      mock_page_hash(m, page));
-		memcpy(h + 1, m->mem + page * MOCK_PAGE_SIZE, MOCK_PAGE_SIZE);
+		data = m->mem + page * MOCK_PAGE_SIZE;
+		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
+			      MOCK_PAGE_SIZE, mock_page_hash(m, page));
+		if (s->stop_copy) {
+			mock_stage_seg(s, h, MOCK_REC_HDR_SIZE);
+			mock_stage_seg(s, data, MOCK_PAGE_SIZE);
+		} else {
+			memcpy(h + MOCK_REC_HDR_SIZE, data, MOCK_PAGE_SIZE);
+			mock_stage_seg(s, h, MOCK_PAGE_REC_SIZE);
+		}
 		len += MOCK_PAGE_REC_SIZE;
 	}
 	return len;
@@ -178,6 +210,10 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	unsigned long initial_cursor = 0;
 	ssize_t len = 0;
 
+	s->nseg = 0;
+	s->cur_seg = 0;
+	s->seg_off = 0;
+	s->staged = 0;
 	mutex_lock(&m->mem_lock);
 	if (s->disabled) {
 		len = -ENODEV;
@@ -199,9 +235,6 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 		len = -ENOMSG;
 	}
 	mutex_unlock(&m->mem_lock);
-
-	s->buf_len = max_t(ssize_t, len, 0);
-	s->buf_pos = 0;
 	return len;
 }
 
@@ -220,19 +253,26 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		goto out_unlock;
 	}
 	while (len) {
+		struct mock_seg *seg;
 		size_t n;
 
-		if (s->buf_pos == s->buf_len) {
+		if (!s->staged) {
 			ret = mock_save_stage(s);
 			if (ret <= 0)
 				break;
 		}
-		n = min(len, s->buf_len - s->buf_pos);
-		if (copy_to_user(ubuf, s->buf + s->buf_pos, n)) {
+		seg = &s->seg[s->cur_seg];
+		n = min(len, seg->len - s->seg_off);
+		if (copy_to_user(ubuf, seg->p + s->seg_off, n)) {
 			ret = -EFAULT;
 			break;
 		}
-		s->buf_pos += n;
+		s->seg_off += n;
+		s->staged -= n;
+		if (s->seg_off == seg->len) {
+			s->cur_seg++;
+			s->seg_off = 0;
+		}
 		ubuf += n;
 		len -= n;
 		done += n;
@@ -262,7 +302,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	staged = s->buf_len - s->buf_pos;
+	staged = s->staged;
 	mutex_lock(&m->mem_lock);
 	if (s->stop_copy) {
 		ret = -EINVAL;	/* only valid in PRE_COPY and PRE_COPY_P2P */
@@ -307,7 +347,7 @@ static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait
 		mask = EPOLLERR | EPOLLHUP;
 	} else {
 		mutex_lock(&s->m->mem_lock);
-		if (s->stop_copy || s->buf_pos < s->buf_len || !s->head_done ||
+		if (s->stop_copy || s->staged || !s->head_done ||
 		    s->n_initial || s->n_dirty)
 			mask = EPOLLIN | EPOLLRDNORM;
 		mutex_unlock(&s->m->mem_lock);
@@ -452,7 +492,7 @@ u64 mock_save_remaining(struct mock_device *m)
 
 	mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
-	len = s->buf_len - s->buf_pos +
+	len = s->staged +
 	      (s->head_done ? 0 : mock_stream_head_size(s->minor)) +
 	      (u64)(s->n_initial + s->n_dirty) * MOCK_PAGE_REC_SIZE +
 	      (s->tail_done ? 0 : tail);
