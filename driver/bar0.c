@@ -42,6 +42,22 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 		return m->digest_latch = mock_digest(m);
 	case MOCK_REG_DROPPED_WRITES:
 		return m->dropped_writes;
+	case MOCK_REG_FABRIC_ID:
+		return m->fabric_id;
+	case MOCK_REG_P2P_PEER:
+		return m->p2p_peer;
+	case MOCK_REG_P2P_WIN_OFF:
+		return m->p2p_win_off;
+	case MOCK_REG_P2P_WIN_SIZE:
+		return m->p2p_win_size;
+	case MOCK_REG_P2P_RATE:
+		return m->p2p_rate;
+	case MOCK_REG_P2P_TX:
+		return m->p2p_tx;
+	case MOCK_REG_P2P_RX:
+		return m->p2p_rx;
+	case MOCK_REG_P2P_DROPPED:
+		return m->p2p_dropped;
 	}
 	return val;
 }
@@ -104,6 +120,21 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 		m->regs.wl_seed = mock_merge(m->regs.wl_seed, val, off, size);
 		m->regs.wl_prng = m->regs.wl_seed;
 		break;
+	case MOCK_REG_P2P_PEER:
+		m->p2p_peer = val;
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_P2P_WIN_OFF:
+		m->p2p_win_off = mock_merge(m->p2p_win_off, val, off, size);
+		break;
+	case MOCK_REG_P2P_WIN_SIZE:
+		m->p2p_win_size = mock_merge(m->p2p_win_size, val, off, size);
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_P2P_RATE:
+		m->p2p_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
+		mock_wl_kick(m);
+		break;
 	case MOCK_REG_DEV_CTRL:
 		if (val & MOCK_DEV_CTRL_REINIT && m->tracking)
 			mock_save_reinit(m);
@@ -121,6 +152,11 @@ static u32 mock_reg_of(u32 off)
 	case MOCK_REG_WL_WRITES:
 	case MOCK_REG_DIGEST:
 	case MOCK_REG_DROPPED_WRITES:
+	case MOCK_REG_P2P_WIN_OFF:
+	case MOCK_REG_P2P_WIN_SIZE:
+	case MOCK_REG_P2P_TX:
+	case MOCK_REG_P2P_RX:
+	case MOCK_REG_P2P_DROPPED:
 		return off & ~7u;
 	}
 	return off;

@@ -99,6 +99,13 @@ void mock_state_reset(struct mock_device *m)
 	mock_hash_zeroed(m);
 	memset(&m->regs, 0, sizeof(m->regs));
 	m->dropped_writes = 0;
+	m->p2p_peer = 0;
+	m->p2p_win_off = 0;
+	m->p2p_win_size = 0;
+	m->p2p_rate = 0;
+	m->p2p_tx = 0;
+	m->p2p_rx = 0;
+	m->p2p_dropped = 0;
 	mutex_unlock(&m->mem_lock);
 }
 
@@ -196,10 +203,17 @@ u64 mock_digest(struct mock_device *m)
 	return mock_digest_of(m->page_hash, m->npages, &m->regs);
 }
 
+static bool mock_p2p_runnable(struct mock_device *m)
+{
+	return m->p2p_ok && m->p2p_peer && m->p2p_rate &&
+	       m->p2p_win_size >= MOCK_P2P_WRITE_BYTES;
+}
+
 static bool mock_wl_runnable(struct mock_device *m)
 {
-	return m->active && (m->regs.wl_ctrl & MOCK_WL_CTRL_ENABLE) &&
-	       m->regs.wl_rate;
+	return m->active &&
+	       (((m->regs.wl_ctrl & MOCK_WL_CTRL_ENABLE) && m->regs.wl_rate) ||
+		mock_p2p_runnable(m));
 }
 
 /**
@@ -230,6 +244,7 @@ void mock_wl_kick(struct mock_device *m)
 	if (queue_delayed_work(system_unbound_wq, &m->wl_work, 0)) {
 		m->wl_last_ns = ktime_get_ns();
 		m->wl_carry = 0;
+		m->p2p_carry = 0;
 	}
 }
 
@@ -247,35 +262,102 @@ static void mock_wl_write_page(struct mock_device *m)
 	mock_page_modified(m, page);
 }
 
+/* How many events at @rate per second are due after @elapsed ns. */
+static u64 mock_due(u32 rate, u64 elapsed, u64 *carry, u64 max)
+{
+	u64 n = div64_u64_rem(*carry + (u64)rate * elapsed, NSEC_PER_SEC, carry);
+
+	if (n > max) {
+		n = max;	/* fall behind rather than stall */
+		*carry = 0;
+	}
+	return n;
+}
+
+/* Prepare @n P2P writes into the peer's window, from the workload PRNG. */
+static void mock_p2p_prepare(struct mock_device *m, unsigned int n)
+{
+	u64 slots = m->p2p_win_size / MOCK_P2P_WRITE_BYTES;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		struct mock_p2p_write *w = &m->p2p_batch[i];
+		u64 *d = (u64 *)w->data;
+
+		w->off = m->p2p_win_off +
+			 (mock_prng_next(&m->regs.wl_prng) % slots) * MOCK_P2P_WRITE_BYTES;
+		for (j = 0; j < MOCK_P2P_WRITE_BYTES / sizeof(u64); j++)
+			d[j] = mock_prng_next(&m->regs.wl_prng);
+	}
+}
+
 /**
  * mock_wl_work() - one period of the workload engine
  * @work: &mock_device.wl_work
  *
  * Writes as many pages as the configured rate allows for the time since the
- * previous period, then reschedules itself while the device runs.
+ * previous period, issues the P2P writes due, then reschedules itself while
+ * the device runs.  P2P writes are delivered after mem_lock is dropped (see
+ * fabric.c), counted in p2p_inflight until they have landed.
  */
 void mock_wl_work(struct work_struct *work)
 {
 	struct mock_device *m = container_of(to_delayed_work(work),
 					     struct mock_device, wl_work);
-	u64 now, elapsed, budget, n;
+	unsigned int n_p2p = 0, done, dropped;
+	u64 now, elapsed, n;
+	u32 peer = 0;
 
 	mutex_lock(&m->mem_lock);
-	if (!mock_wl_runnable(m))
-		goto out_unlock;
+	if (!mock_wl_runnable(m)) {
+		mutex_unlock(&m->mem_lock);
+		return;
+	}
 
 	now = ktime_get_ns();
 	elapsed = min_t(u64, now - m->wl_last_ns, NSEC_PER_SEC);
 	m->wl_last_ns = now;
-	budget = m->wl_carry + (u64)m->regs.wl_rate * elapsed;
-	n = div64_u64_rem(budget, NSEC_PER_SEC, &m->wl_carry);
-	if (n > MOCK_WL_MAX_BATCH) {
-		n = MOCK_WL_MAX_BATCH;	/* fall behind rather than stall */
-		m->wl_carry = 0;
+	if ((m->regs.wl_ctrl & MOCK_WL_CTRL_ENABLE) && m->regs.wl_rate) {
+		n = mock_due(m->regs.wl_rate, elapsed, &m->wl_carry, MOCK_WL_MAX_BATCH);
+		while (n--)
+			mock_wl_write_page(m);
 	}
-	while (n--)
-		mock_wl_write_page(m);
+	if (mock_p2p_runnable(m)) {
+		n_p2p = mock_due(m->p2p_rate, elapsed, &m->p2p_carry, MOCK_P2P_BATCH);
+		if (n_p2p) {
+			mock_p2p_prepare(m, n_p2p);
+			peer = m->p2p_peer;
+			m->p2p_inflight++;
+		}
+	}
 	queue_delayed_work(system_unbound_wq, &m->wl_work, MOCK_WL_PERIOD);
-out_unlock:
 	mutex_unlock(&m->mem_lock);
+
+	if (!n_p2p)
+		return;
+	done = mock_fabric_deliver(m, peer, m->p2p_batch, n_p2p, &dropped);
+	mutex_lock(&m->mem_lock);
+	m->p2p_tx += done;
+	m->p2p_dropped += dropped;
+	m->p2p_inflight--;
+	mutex_unlock(&m->mem_lock);
+	wake_up_all(&m->p2p_idle);
+}
+
+/**
+ * mock_set_p2p() - allow or quiesce P2P initiation
+ * @m: the device, state_mutex held
+ * @ok: true in RUNNING and PRE_COPY only
+ *
+ * On quiescing, waits until every P2P write already issued has landed, as
+ * the uAPI requires of the arc into RUNNING_P2P or PRE_COPY_P2P.
+ */
+void mock_set_p2p(struct mock_device *m, bool ok)
+{
+	mutex_lock(&m->mem_lock);
+	m->p2p_ok = ok;
+	mock_wl_kick(m);
+	mutex_unlock(&m->mem_lock);
+	if (!ok)
+		wait_event(m->p2p_idle, !READ_ONCE(m->p2p_inflight));
 }

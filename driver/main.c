@@ -6,6 +6,7 @@
  * The driver has no ID table on purpose: it binds only to functions whose
  * driver_override names it, so loading it never takes a device unasked.
  */
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
@@ -103,12 +104,20 @@ static int mock_init_dev(struct vfio_device *vdev)
 	mutex_init(&m->mem_lock);
 	spin_lock_init(&m->reset_lock);
 	INIT_DELAYED_WORK(&m->wl_work, mock_wl_work);
+	init_waitqueue_head(&m->p2p_idle);
 	m->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	m->stream_minor = mock_default_stream_minor;
+	m->p2p_ok = true;
+	mock_faults_init(m);
 
+	m->p2p_batch = kvcalloc(MOCK_P2P_BATCH, sizeof(*m->p2p_batch), GFP_KERNEL);
+	if (!m->p2p_batch) {
+		ret = -ENOMEM;
+		goto out_destroy;
+	}
 	ret = mock_state_alloc(m, mem_size);
 	if (ret)
-		goto out_destroy;
+		goto out_free_batch;
 	vdev->migration_flags = migration_flags;
 	vdev->mig_ops = &mock_mig_ops;
 
@@ -119,6 +128,8 @@ static int mock_init_dev(struct vfio_device *vdev)
 
 out_free_state:
 	mock_state_free(m);
+out_free_batch:
+	kvfree(m->p2p_batch);
 out_destroy:
 	mutex_destroy(&m->mem_lock);
 	mutex_destroy(&m->state_mutex);
@@ -131,6 +142,7 @@ static void mock_release_dev(struct vfio_device *vdev)
 
 	cancel_delayed_work_sync(&m->wl_work);
 	mock_state_free(m);
+	kvfree(m->p2p_batch);
 	mutex_destroy(&m->mem_lock);
 	mutex_destroy(&m->state_mutex);
 	vfio_pci_core_release_dev(vdev);
@@ -172,12 +184,16 @@ static int mock_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(m);
 
 	dev_set_drvdata(&pdev->dev, &m->core);
+	mock_fabric_join(m);
+	mock_faults_debugfs(m);
 	ret = vfio_pci_core_register_device(&m->core);
 	if (ret)
-		goto out_put_vdev;
+		goto out_leave;
 	return 0;
 
-out_put_vdev:
+out_leave:
+	debugfs_remove_recursive(m->debugfs);
+	mock_fabric_leave(m);
 	vfio_put_device(&m->core.vdev);
 	return ret;
 }
@@ -185,8 +201,11 @@ out_put_vdev:
 static void mock_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct mock_device *m = container_of(core, struct mock_device, core);
 
 	vfio_pci_core_unregister_device(core);
+	debugfs_remove_recursive(m->debugfs);
+	mock_fabric_leave(m);
 	vfio_put_device(&core->vdev);
 }
 
@@ -206,6 +225,8 @@ static struct pci_driver mock_pci_driver = {
 
 static int __init mock_init(void)
 {
+	int ret;
+
 	if (!mem_size || mem_size % MOCK_PAGE_SIZE || mem_size > MOCK_MAX_MEM_SIZE) {
 		pr_err("mem_size=%lu: must be a non-zero multiple of %u up to %llu\n",
 		       mem_size, MOCK_PAGE_SIZE, MOCK_MAX_MEM_SIZE);
@@ -220,12 +241,19 @@ static int __init mock_init(void)
 		       MOCK_STREAM_MINOR);
 		return -EINVAL;
 	}
-	return pci_register_driver(&mock_pci_driver);
+	ret = mock_monitor_init();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&mock_pci_driver);
+	if (ret)
+		mock_monitor_exit();
+	return ret;
 }
 
 static void __exit mock_exit(void)
 {
 	pci_unregister_driver(&mock_pci_driver);
+	mock_monitor_exit();
 }
 
 module_init(mock_init);

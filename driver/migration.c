@@ -9,6 +9,7 @@
  */
 #include <linux/file.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 
 #include "mock.h"
 
@@ -22,6 +23,12 @@ static bool mock_state_saves(enum vfio_device_mig_state s)
 {
 	return s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
 	       s == VFIO_DEVICE_STATE_STOP_COPY;
+}
+
+/* States in which the device may initiate P2P DMA. */
+static bool mock_state_p2p(enum vfio_device_mig_state s)
+{
+	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_PRE_COPY;
 }
 
 /* One arc; returns the new data_fd's file, NULL, or an ERR_PTR. */
@@ -42,8 +49,19 @@ static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state 
 	}
 
 	/* Leaving the saving group (PRE_COPY->RUNNING, STOP_COPY->STOP, ...). */
-	if (mock_state_saves(cur) && !mock_state_saves(next))
+	if (mock_state_saves(cur) && !mock_state_saves(next)) {
+		if (cur == VFIO_DEVICE_STATE_STOP_COPY && !mock_save_at_eof(m))
+			mock_violation(m, MOCK_RULE_U11,
+				       "STOP_COPY->%s before the stream reached its end",
+				       mock_state_name(next));
+		/* S-2: a pre-copy that ends here is lost to a later STOP_COPY. */
+		m->precopy_abandoned = cur != VFIO_DEVICE_STATE_STOP_COPY;
 		mock_save_end(m, true);
+	}
+
+	/* Quiesce P2P first: outstanding writes land before the arc returns. */
+	if (mock_state_p2p(cur) != mock_state_p2p(next))
+		mock_set_p2p(m, mock_state_p2p(next));
 
 	/* Freeze before STOP_COPY reads the final state; thaw when running. */
 	if (mock_state_runs(cur) != mock_state_runs(next))
@@ -54,6 +72,9 @@ static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state 
 
 	/* RUNNING(_P2P)->PRE_COPY(_P2P) or STOP->STOP_COPY: nothing to undo. */
 	if (!mock_state_saves(cur) && mock_state_saves(next)) {
+		if (stop_copy && m->precopy_abandoned)
+			mock_violation(m, MOCK_RULE_S2,
+				       "STOP->STOP_COPY starts a new stream after a pre-copy that was left without STOP_COPY");
 		s = mock_save_start(m, stop_copy);
 		if (IS_ERR(s))
 			return ERR_CAST(s);
@@ -109,21 +130,42 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 	}
 
 	while (m->mig_state != new) {
-		ret = vfio_mig_get_next_state(vdev, m->mig_state, new, &next);
+		enum vfio_device_mig_state cur = m->mig_state;
+		bool to_error = false;
+
+		ret = vfio_mig_get_next_state(vdev, cur, new, &next);
 		if (ret) {
 			res = ERR_PTR(ret);
 			break;
 		}
-		res = mock_step(m, next);
-		if (IS_ERR(res))
+		ret = mock_fault_arc(m, cur, next, &to_error);
+		if (ret) {
+			if (to_error)
+				WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_ERROR);
+			mock_trace_arc(m, cur, next, ret);
+			res = ERR_PTR(ret);
 			break;
+		}
+		res = mock_step(m, next);
+		mock_trace_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
+		if (IS_ERR(res)) {
+			if (cur == VFIO_DEVICE_STATE_RESUMING)
+				mock_violation(m, MOCK_RULE_U14,
+					       "RESUMING->%s with an incomplete or rejected stream",
+					       mock_state_name(next));
+			break;
+		}
 		WRITE_ONCE(m->mig_state, next);
+		mock_fabric_check_arc(m, next);
 		if (WARN_ON(res && next != new)) {
 			fput(res);
 			res = ERR_PTR(-EINVAL);
 			break;
 		}
 	}
+	/* The VM runs again: an abandoned pre-copy no longer matters. */
+	if (m->mig_state == VFIO_DEVICE_STATE_RUNNING)
+		m->precopy_abandoned = false;
 out_unlock:
 	mock_state_mutex_unlock(m);
 	return res;
@@ -164,7 +206,10 @@ static void mock_migration_reset(struct mock_device *m, bool sync)
 	mock_resume_end(m, sync);
 	mock_state_reset(m);
 	mock_set_active(m, true);
+	mock_set_p2p(m, true);
+	m->precopy_abandoned = false;
 	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
+	mock_log(pci_name(m->core.pdev), "reset state=RUNNING");
 }
 
 /**
@@ -213,6 +258,7 @@ void mock_migration_open(struct mock_device *m)
 {
 	mutex_lock(&m->state_mutex);
 	m->opened = true;
+	WRITE_ONCE(m->owner_tgid, current->tgid);
 	mock_migration_reset(m, true);
 	mock_state_mutex_unlock(m);
 }
@@ -223,9 +269,11 @@ void mock_migration_close(struct mock_device *m)
 	mock_save_end(m, true);
 	mock_resume_end(m, true);
 	mock_set_active(m, false);
+	mock_set_p2p(m, false);
 	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
 	m->precopy_v2 = false;
 	m->opened = false;
+	WRITE_ONCE(m->owner_tgid, 0);
 	mock_state_mutex_unlock(m);
 	cancel_delayed_work_sync(&m->wl_work);
 }

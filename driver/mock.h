@@ -24,6 +24,8 @@
 #ifndef MOCK_VFIO_PCI_INTERNAL_H
 #define MOCK_VFIO_PCI_INTERNAL_H
 
+#include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
@@ -50,6 +52,42 @@ struct mock_regs {
 
 struct mock_save_file;
 struct mock_resume_file;
+
+/* The VMM-side rules the monitor checks (Documentation/monitor.rst). */
+enum mock_rule {
+	MOCK_RULE_P1,	/* STOP/STOP_COPY while a peer still RUNNING/PRE_COPY */
+	MOCK_RULE_P2,	/* RUNNING/PRE_COPY while a peer STOP/STOP_COPY/RESUMING */
+	MOCK_RULE_P5,	/* P2P write into a stopped device */
+	MOCK_RULE_U8,	/* an old data_fd used while a newer session is live */
+	MOCK_RULE_U9,	/* data_fd read/write outside its transfer state */
+	MOCK_RULE_U10,	/* PRECOPY_INFO outside PRE_COPY/PRE_COPY_P2P */
+	MOCK_RULE_U11,	/* STOP_COPY left before the stream reached EOF */
+	MOCK_RULE_U14,	/* RESUMING left with an incomplete stream */
+	MOCK_RULE_S2,	/* pre-copy session restarted through STOP */
+	MOCK_RULE_NR
+};
+
+#define MOCK_P2P_BATCH		256	/* P2P writes per workload period, at most */
+
+struct mock_p2p_write {
+	u64 off;
+	u8 data[MOCK_P2P_WRITE_BYTES];
+};
+
+/* Injected faults (faults.c), under state_mutex unless noted. */
+struct mock_faults {
+	u32 arc_from, arc_to;		/* fail this arc ... */
+	int arc_errno;			/* ... with this errno (0: off) ... */
+	u32 arc_count;			/* ... this many more times */
+	bool arc_to_error;		/* ... and leave the device in ERROR */
+	u32 arc_delay_ms;		/* every arc takes this long */
+	u32 read_delay_ms;		/* every data_fd read()/write() takes this long */
+	u32 short_read;			/* read() returns at most this (0: off) */
+	s64 flip_at;			/* flip a bit at this stream offset (-1: off) */
+	s64 truncate_at;		/* end the saved stream here (-1: off) */
+	bool no_converge;		/* each page read dirties two more */
+	bool reject_resume;		/* the next RESUMING->STOP fails */
+};
 
 struct mock_device {
 	struct vfio_pci_core_device core;
@@ -84,6 +122,31 @@ struct mock_device {
 	/* Reset requested while state_mutex was held (see mock.h header). */
 	spinlock_t reset_lock;
 	bool deferred_reset;
+
+	/* P2P fabric (fabric.c): wiring and counters under mem_lock. */
+	struct list_head fabric_node;
+	u32 fabric_id;
+	u32 p2p_peer;
+	u64 p2p_win_off;
+	u64 p2p_win_size;
+	u32 p2p_rate;
+	u64 p2p_carry;
+	u64 p2p_tx;
+	u64 p2p_rx;
+	u64 p2p_dropped;
+	bool p2p_ok;			/* its state may initiate P2P */
+	unsigned int p2p_inflight;	/* batches prepared, not delivered */
+	wait_queue_head_t p2p_idle;
+	struct mock_p2p_write *p2p_batch;	/* owned by wl_work */
+
+	/* Monitor (monitor.c, fabric.c). */
+	u32 group;			/* sysfs group id; 0: by opener */
+	pid_t owner_tgid;		/* the process that opened it */
+	atomic64_t violations;
+	bool precopy_abandoned;		/* for S-2, under state_mutex */
+	struct dentry *debugfs;
+
+	struct mock_faults faults;
 };
 
 static inline struct mock_device *to_mock(struct vfio_device *vdev)
@@ -128,6 +191,7 @@ void mock_save_to_stop_copy(struct mock_device *m);
 void mock_save_end(struct mock_device *m, bool sync);
 struct file *mock_save_filp(struct mock_save_file *s);
 u64 mock_save_remaining(struct mock_device *m);
+bool mock_save_at_eof(struct mock_device *m);
 void mock_save_reinit(struct mock_device *m);
 
 /* resume.c: the RESUMING data_fd. */
@@ -144,6 +208,36 @@ void mock_migration_open(struct mock_device *m);
 void mock_migration_close(struct mock_device *m);
 int mock_device_feature(struct vfio_device *vdev, u32 flags,
 			void __user *arg, size_t argsz);
+
+/* fabric.c: the P2P fabric and the multi-device monitor rules. */
+void mock_fabric_join(struct mock_device *m);
+void mock_fabric_leave(struct mock_device *m);
+void mock_fabric_check_arc(struct mock_device *m, u32 next);
+void mock_fabric_clear_violations(void);
+unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
+				 const struct mock_p2p_write *batch,
+				 unsigned int n, unsigned int *dropped);
+void mock_set_p2p(struct mock_device *m, bool ok);
+
+/* monitor.c: event log, violations, tracepoints, debugfs. */
+int mock_monitor_init(void);
+void mock_monitor_exit(void);
+struct dentry *mock_debugfs_dir(void);
+const char *mock_rule_name(enum mock_rule rule);
+const char *mock_state_name(u32 state);
+__printf(2, 3) void mock_log(const char *dev, const char *fmt, ...);
+__printf(3, 4) void mock_violation(struct mock_device *m, enum mock_rule rule,
+				   const char *fmt, ...);
+__printf(2, 3) void mock_trace_fault(struct mock_device *m, const char *fmt, ...);
+void mock_trace_arc(struct mock_device *m, u32 from, u32 to, int ret);
+void mock_trace_data(const char *dev, const char *op, size_t len, long ret);
+void mock_trace_p2p(const char *src, const char *dst, u32 writes, u32 dropped);
+
+/* faults.c: fault injection through debugfs. */
+void mock_faults_init(struct mock_device *m);
+void mock_faults_debugfs(struct mock_device *m);
+int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error);
+void mock_fault_delay(u32 ms);
 
 /* sysfs.c: per-device configuration. */
 extern const struct attribute_group *mock_dev_groups[];

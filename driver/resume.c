@@ -17,7 +17,8 @@
 
 struct mock_resume_file {
 	struct file *filp;
-	struct mock_device *m;	/* not to be touched once disabled */
+	struct mock_device *m;	/* its struct stays: we hold a device reference */
+	char name[16];		/* the device's PCI address, for the event log */
 	struct mutex lock;	/* write(); everything below */
 	bool disabled;
 	int error;		/* first rejection, as a negative errno */
@@ -191,14 +192,25 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 				 size_t len, loff_t *pos)
 {
 	struct mock_resume_file *r = filp->private_data;
+	size_t want = len;
 	ssize_t done = 0;
 	int ret = 0;
 
 	if (pos)
 		return -ESPIPE;
 
+	mock_fault_delay(READ_ONCE(r->m->faults.read_delay_ms));
 	mutex_lock(&r->lock);
 	if (READ_ONCE(r->disabled)) {
+		struct mock_resume_file *live = READ_ONCE(r->m->resume);
+
+		if (live && live != r)
+			mock_violation(r->m, MOCK_RULE_U8,
+				       "write on an old resuming data_fd while a newer session is live");
+		else
+			mock_violation(r->m, MOCK_RULE_U9,
+				       "write on a resuming data_fd whose session is over (state=%s)",
+				       mock_state_name(READ_ONCE(r->m->mig_state)));
 		ret = -ENODEV;
 		goto out_unlock;
 	}
@@ -250,11 +262,13 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		ret = done;
 out_unlock:
 	mutex_unlock(&r->lock);
+	mock_trace_data(r->name, "write", want, ret);
 	return ret;
 }
 
 static void mock_resume_free(struct mock_resume_file *r)
 {
+	put_device(&r->m->core.vdev.device);
 	vfree(r->mem);
 	kvfree(r->page_hash);
 	bitmap_free(r->received);
@@ -292,6 +306,8 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->m = m;
+	get_device(&m->core.vdev.device);
+	strscpy(r->name, pci_name(m->core.pdev), sizeof(r->name));
 	mutex_init(&r->lock);
 	r->mem_size = m->mem_size;
 	r->npages = m->npages;
@@ -323,7 +339,7 @@ out_free:
  * @m: the device, state_mutex held, stopped
  *
  * Returns 0, or -ENODATA (and changes nothing) if the stream is incomplete or
- * was rejected.
+ * was rejected, or -EREMOTEIO when the reject_resume fault is armed.
  */
 int mock_resume_commit(struct mock_device *m)
 {
@@ -331,6 +347,12 @@ int mock_resume_commit(struct mock_device *m)
 	int ret = 0;
 
 	mutex_lock(&r->lock);
+	if (m->faults.reject_resume) {
+		m->faults.reject_resume = false;
+		mock_trace_fault(m, "reject_resume");
+		ret = -EREMOTEIO;
+		goto out_unlock;
+	}
 	if (r->error || !r->ended) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "leaving RESUMING refused: the stream %s\n",

@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/ktime.h>
 #include <linux/poll.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -31,7 +32,8 @@ struct mock_seg {
 
 struct mock_save_file {
 	struct file *filp;
-	struct mock_device *m;	/* not to be touched once disabled */
+	struct mock_device *m;	/* its struct stays: we hold a device reference */
+	char name[16];		/* the device's PCI address, for the event log */
 	struct mutex lock;	/* read, ioctl and poll; the staging buffer */
 	wait_queue_head_t wq;
 	bool disabled;		/* the session is over: never any more data */
@@ -61,6 +63,11 @@ struct mock_save_file {
 	bool reinit;		/* REINIT happened, not yet reported */
 	u32 minor;
 	u64 start_ns;
+
+	/* Faults armed when the session began, and progress, under lock. */
+	s64 flip_at;
+	s64 truncate_at;
+	u64 pos;		/* stream bytes read so far */
 };
 
 struct file *mock_save_filp(struct mock_save_file *s)
@@ -166,6 +173,15 @@ static size_t mock_stage_tail(struct mock_save_file *s)
 	return len;
 }
 
+/* Fault no_converge: reading a dirty page dirties two others. */
+static void mock_no_converge(struct mock_save_file *s)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		mock_save_track(s, get_random_u32_below(s->m->npages));
+}
+
 /* Stage up to a batch of the pages set in @set, clearing them. */
 static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 			       unsigned long *count, unsigned long *cursor)
@@ -187,6 +203,8 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 		data = m->mem + page * MOCK_PAGE_SIZE;
 		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
 			      MOCK_PAGE_SIZE, mock_page_hash(m, page));
+		if (set == s->dirty && m->faults.no_converge)
+			mock_no_converge(s);
 		if (s->stop_copy) {
 			mock_stage_seg(s, h, MOCK_REC_HDR_SIZE);
 			mock_stage_seg(s, data, MOCK_PAGE_SIZE);
@@ -238,24 +256,66 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	return len;
 }
 
+/* A read or ioctl on a data_fd whose session is over: which rule it breaks. */
+static void mock_save_dead_use(struct mock_save_file *s, const char *op)
+{
+	struct mock_save_file *live = READ_ONCE(s->m->save);
+
+	if (live && live != s)
+		mock_violation(s->m, MOCK_RULE_U8,
+			       "%s on an old saving data_fd while a newer session is live", op);
+	else
+		mock_violation(s->m, MOCK_RULE_U9,
+			       "%s on a saving data_fd whose session is over (state=%s)", op,
+			       mock_state_name(READ_ONCE(s->m->mig_state)));
+}
+
+/* Faults "corrupt flip": flip bit 0 of the byte at flip_at if just copied. */
+static int mock_save_flip(struct mock_save_file *s, char __user *ubuf, size_t n)
+{
+	u8 b;
+
+	if (s->flip_at < 0 || s->flip_at < s->pos || s->flip_at >= s->pos + n)
+		return 0;
+	ubuf += s->flip_at - s->pos;
+	if (get_user(b, ubuf) || put_user(b ^ 1, ubuf))
+		return -EFAULT;
+	mock_trace_fault(s->m, "corrupt flip offset=%lld", s->flip_at);
+	return 0;
+}
+
 static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 			      loff_t *pos)
 {
 	struct mock_save_file *s = filp->private_data;
+	size_t want = len;
 	ssize_t done = 0, ret = 0;
+	u32 short_read;
 
 	if (pos)
 		return -ESPIPE;
 
+	mock_fault_delay(READ_ONCE(s->m->faults.read_delay_ms));
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
+		mock_save_dead_use(s, "read");
 		ret = -ENODEV;
 		goto out_unlock;
+	}
+	short_read = READ_ONCE(s->m->faults.short_read);
+	if (short_read && len > short_read) {
+		len = short_read;
+		mock_trace_fault(s->m, "short_read %zu of %zu", len, want);
 	}
 	while (len) {
 		struct mock_seg *seg;
 		size_t n;
 
+		if (s->truncate_at >= 0 && s->pos >= s->truncate_at) {
+			mock_trace_fault(s->m, "corrupt truncate offset=%lld", s->truncate_at);
+			ret = s->stop_copy ? 0 : -ENOMSG;
+			break;
+		}
 		if (!s->staged) {
 			ret = mock_save_stage(s);
 			if (ret <= 0)
@@ -263,10 +323,14 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		}
 		seg = &s->seg[s->cur_seg];
 		n = min(len, seg->len - s->seg_off);
-		if (copy_to_user(ubuf, seg->p + s->seg_off, n)) {
+		if (s->truncate_at >= 0)
+			n = min_t(u64, n, s->truncate_at - s->pos);
+		if (copy_to_user(ubuf, seg->p + s->seg_off, n) ||
+		    mock_save_flip(s, ubuf, n)) {
 			ret = -EFAULT;
 			break;
 		}
+		s->pos += n;
 		s->seg_off += n;
 		s->staged -= n;
 		if (s->seg_off == seg->len) {
@@ -281,6 +345,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		ret = done;
 out_unlock:
 	mutex_unlock(&s->lock);
+	mock_trace_data(s->name, "read", want, ret);
 	return ret;
 }
 
@@ -299,6 +364,8 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
+		mock_violation(m, MOCK_RULE_U10,
+			       "PRECOPY_INFO on a data_fd whose session is over");
 		ret = -EINVAL;
 		goto out_unlock;
 	}
@@ -322,10 +389,13 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		}
 	}
 	mutex_unlock(&m->mem_lock);
+	if (ret)
+		mock_violation(m, MOCK_RULE_U10, "PRECOPY_INFO in STOP_COPY");
 out_unlock:
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(arg, &info, minsz))
 		ret = -EFAULT;
+	mock_trace_data(s->name, "precopy_info", minsz, ret);
 	return ret;
 }
 
@@ -358,6 +428,7 @@ static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait
 
 static void mock_save_free(struct mock_save_file *s)
 {
+	put_device(&s->m->core.vdev.device);
 	kvfree(s->buf);
 	bitmap_free(s->initial);
 	bitmap_free(s->dirty);
@@ -398,9 +469,13 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->m = m;
+	get_device(&m->core.vdev.device);
+	strscpy(s->name, pci_name(m->core.pdev), sizeof(s->name));
 	mutex_init(&s->lock);
 	init_waitqueue_head(&s->wq);
 	s->minor = m->stream_minor;
+	s->flip_at = m->faults.flip_at;
+	s->truncate_at = m->faults.truncate_at;
 	s->start_ns = ktime_get_ns();
 	s->buf = kvmalloc(MOCK_SAVE_BATCH * MOCK_PAGE_REC_SIZE, GFP_KERNEL_ACCOUNT);
 	s->initial = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
@@ -474,6 +549,24 @@ void mock_save_end(struct mock_device *m, bool sync)
 	wake_up_interruptible(&s->wq);
 	m->save = NULL;
 	fput(s->filp);
+}
+
+/**
+ * mock_save_at_eof() - has the user read the whole STOP_COPY stream?
+ * @m: the device, state_mutex held, in a save session
+ */
+bool mock_save_at_eof(struct mock_device *m)
+{
+	struct mock_save_file *s = m->save;
+	bool eof;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&m->mem_lock);
+	eof = (s->tail_done && !s->staged) ||
+	      (s->truncate_at >= 0 && s->pos >= s->truncate_at);
+	mutex_unlock(&m->mem_lock);
+	mutex_unlock(&s->lock);
+	return eof;
 }
 
 /**

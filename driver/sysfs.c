@@ -6,6 +6,10 @@
  *   migration_flags  VFIO_MIGRATION_* flags, 1, 3, 5 or 7 (RW while not open)
  *   stream_minor     minor version of the streams the device emits (RW)
  *   migration_state  current migration state, by name (RO)
+ *   fabric_id        P2P fabric id (RO)
+ *   group            the VM this device belongs to for the monitor's
+ *                    multi-device rules: 0 (default) means "the process that
+ *                    opened it"; any other value groups devices explicitly (RW)
  */
 #include <linux/device.h>
 #include <linux/pci.h>
@@ -133,33 +137,47 @@ static ssize_t stream_minor_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(stream_minor);
 
-static const char *const mock_state_names[] = {
-	[VFIO_DEVICE_STATE_ERROR] = "ERROR",
-	[VFIO_DEVICE_STATE_STOP] = "STOP",
-	[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
-	[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
-	[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
-	[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
-	[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
-	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
-};
-
 static ssize_t migration_state_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	u32 state = READ_ONCE(dev_to_mock(dev)->mig_state);
-
-	if (state >= ARRAY_SIZE(mock_state_names))
-		return sysfs_emit(buf, "%u\n", state);
-	return sysfs_emit(buf, "%s\n", mock_state_names[state]);
+	return sysfs_emit(buf, "%s\n", mock_state_name(READ_ONCE(dev_to_mock(dev)->mig_state)));
 }
 static DEVICE_ATTR_RO(migration_state);
+
+static ssize_t fabric_id_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_mock(dev)->fabric_id);
+}
+static DEVICE_ATTR_RO(fabric_id);
+
+static ssize_t group_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_mock(dev)->group));
+}
+
+static ssize_t group_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	u32 group;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &group);
+	if (ret)
+		return ret;
+	WRITE_ONCE(dev_to_mock(dev)->group, group);
+	return count;
+}
+static DEVICE_ATTR_RW(group);
 
 static struct attribute *mock_attrs[] = {
 	&dev_attr_mem_size.attr,
 	&dev_attr_migration_flags.attr,
 	&dev_attr_stream_minor.attr,
 	&dev_attr_migration_state.attr,
+	&dev_attr_fabric_id.attr,
+	&dev_attr_group.attr,
 	NULL,
 };
 

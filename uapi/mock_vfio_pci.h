@@ -50,7 +50,27 @@
 #define MOCK_REG_DIGEST			0x040	/* RO 64: hash of the whole device state */
 #define MOCK_REG_DEV_CTRL		0x048	/* WO: MOCK_DEV_CTRL_* commands */
 #define MOCK_REG_DROPPED_WRITES		0x050	/* RO 64: writes dropped while stopped */
-#define MOCK_REG_END			0x058
+#define MOCK_REG_FABRIC_ID		0x058	/* RO: this device's P2P fabric id */
+#define MOCK_REG_P2P_PEER		0x05c	/* RW: fabric id P2P writes go to; 0: none */
+#define MOCK_REG_P2P_WIN_OFF		0x060	/* RW 64: window start in the peer's memory */
+#define MOCK_REG_P2P_WIN_SIZE		0x068	/* RW 64: window length (>= 64 bytes) */
+#define MOCK_REG_P2P_RATE		0x070	/* RW: P2P writes per second */
+#define MOCK_REG_P2P_TX			0x078	/* RO 64: P2P writes delivered */
+#define MOCK_REG_P2P_RX			0x080	/* RO 64: P2P writes received */
+#define MOCK_REG_P2P_DROPPED		0x088	/* RO 64: P2P writes a stopped peer dropped */
+#define MOCK_REG_END			0x090
+
+/*
+ * P2P fabric: every mock device has a fabric id (MOCK_REG_FABRIC_ID and
+ * sysfs mock/fabric_id, never 0).  A device programmed with a peer, a window
+ * and a rate writes MOCK_P2P_WRITE_BYTES bytes of PRNG data at random
+ * 64-byte-aligned offsets of the window in the peer's memory, while it may
+ * initiate P2P (RUNNING, PRE_COPY).  The P2P registers are wiring, not
+ * device state: they are not migrated and not in the digest; the data a
+ * device received is.  A write reaching a peer in STOP, STOP_COPY or
+ * RESUMING is dropped and recorded as a P-5 violation.
+ */
+#define MOCK_P2P_WRITE_BYTES		64
 
 #define MOCK_ID				0x4b434f4d	/* "MOCK" */
 #define MOCK_REGS_VERSION		0x00010000	/* 1.0 */

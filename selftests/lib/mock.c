@@ -103,3 +103,82 @@ void mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate)
 	mock_wr(dev, MOCK_REG_WL_RATE, rate);
 	mock_wr(dev, MOCK_REG_WL_CTRL, MOCK_WL_CTRL_ENABLE);
 }
+
+int mock_get_bdfs(int *argc, char *argv[], char bdfs[][32], int max)
+{
+	int first = *argc, n, i;
+
+	while (first > 1 && *argc - first < max) {
+		char tmp[32];
+
+		if (vfm_parse_bdf(argv[first - 1], tmp, sizeof(tmp)))
+			break;
+		first--;
+	}
+	n = *argc - first;
+	for (i = 0; i < n; i++)
+		vfm_parse_bdf(argv[first + i], bdfs[i], 32);
+	*argc = first;
+	argv[first] = NULL;
+	return n;
+}
+
+static void debugfs_path(char *path, size_t len, const char *bdf, const char *file)
+{
+	if (bdf)
+		snprintf(path, len, "/sys/kernel/debug/%s/%s/%s",
+			 MOCK_VFIO_PCI_DRIVER_NAME, bdf, file);
+	else
+		snprintf(path, len, "/sys/kernel/debug/%s/%s", MOCK_VFIO_PCI_DRIVER_NAME, file);
+}
+
+int mock_debugfs_write(const char *bdf, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	debugfs_path(path, sizeof(path), bdf, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+int mock_debugfs_read(const char *bdf, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	debugfs_path(path, sizeof(path), bdf, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return 0;
+}
+
+uint64_t mock_violations(const char *rule)
+{
+	char buf[1024], *line, *save = NULL;
+	size_t rlen = strlen(rule);
+
+	if (mock_debugfs_read(NULL, "counters", buf, sizeof(buf)))
+		return ~0ULL;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, rule, rlen) && line[rlen] == ' ')
+			return strtoull(line + rlen + 1, NULL, 0);
+	return ~0ULL;
+}
+
+void mock_monitor_clear(void)
+{
+	mock_debugfs_write(NULL, "clear", "1");
+}

@@ -29,4 +29,18 @@ int mock_sysfs_write(const char *bdf, const char *attr, const char *val);
 /* Start the workload: seed, pages per second. */
 void mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate);
 
+/* Collect up to @max trailing PCI addresses of argv (in order); returns how many. */
+int mock_get_bdfs(int *argc, char *argv[], char bdfs[][32], int max);
+
+/*
+ * The monitor and fault injection in debugfs: /sys/kernel/debug/mock-vfio-pci/
+ * FILE (@bdf NULL) or .../BDF/FILE.
+ */
+int mock_debugfs_write(const char *bdf, const char *file, const char *val);
+int mock_debugfs_read(const char *bdf, const char *file, char *buf, size_t len);
+/* Violations counted for @rule ("P-1", ...; "total" for all). */
+uint64_t mock_violations(const char *rule);
+/* Forget all monitor events, violations and counters. */
+void mock_monitor_clear(void);
+
 #endif /* MIG_SELFTEST_MOCK_H */

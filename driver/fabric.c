@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The P2P fabric that connects mock devices, and the multi-device rules of
+ * the monitor that need to see every device (P-1, P-2, P-5).
+ *
+ * Devices join the fabric at probe with a fabric id that never changes while
+ * bound.  A device's P2P writes are prepared under its own mem_lock, then
+ * delivered with only mock_fabric_lock and the target's mem_lock held, so no
+ * two mem_locks are ever nested.  p2p_inflight counts batches prepared but
+ * not yet delivered: an arc that quiesces P2P waits for it to reach zero, so
+ * every write issued before the arc has completed when the arc returns.
+ */
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+
+#include "mock.h"
+
+static LIST_HEAD(mock_fabric);
+static DEFINE_MUTEX(mock_fabric_lock);	/* the list; taken before any mem_lock */
+static u32 mock_fabric_next_id = 1;
+
+void mock_fabric_join(struct mock_device *m)
+{
+	mutex_lock(&mock_fabric_lock);
+	m->fabric_id = mock_fabric_next_id++;
+	list_add_tail(&m->fabric_node, &mock_fabric);
+	mutex_unlock(&mock_fabric_lock);
+}
+
+void mock_fabric_leave(struct mock_device *m)
+{
+	mutex_lock(&mock_fabric_lock);
+	list_del(&m->fabric_node);
+	mutex_unlock(&mock_fabric_lock);
+}
+
+void mock_fabric_clear_violations(void)
+{
+	struct mock_device *m;
+
+	mutex_lock(&mock_fabric_lock);
+	list_for_each_entry(m, &mock_fabric, fabric_node)
+		atomic64_set(&m->violations, 0);
+	mutex_unlock(&mock_fabric_lock);
+}
+
+/*
+ * The VM a device belongs to: its sysfs group if set, else the process that
+ * opened it; 0 when it is in no group (not open).
+ */
+static u64 mock_group_of(struct mock_device *m)
+{
+	u32 group = READ_ONCE(m->group);
+
+	if (group)
+		return (1ULL << 32) | group;
+	return READ_ONCE(m->owner_tgid);
+}
+
+static bool mock_state_initiating(u32 s)
+{
+	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_PRE_COPY;
+}
+
+static bool mock_state_stopped(u32 s)
+{
+	return s == VFIO_DEVICE_STATE_STOP || s == VFIO_DEVICE_STATE_STOP_COPY ||
+	       s == VFIO_DEVICE_STATE_RESUMING;
+}
+
+/**
+ * mock_fabric_check_arc() - P-1 and P-2 for an arc a device just made
+ * @m: the device, state_mutex held
+ * @next: the state it entered
+ *
+ * P-1: entering STOP or STOP_COPY while a device of the same group is still
+ * RUNNING or PRE_COPY.  P-2: entering RUNNING or PRE_COPY while a device of
+ * the same group is STOP, STOP_COPY or RESUMING.
+ */
+void mock_fabric_check_arc(struct mock_device *m, u32 next)
+{
+	bool p1 = next == VFIO_DEVICE_STATE_STOP || next == VFIO_DEVICE_STATE_STOP_COPY;
+	bool p2 = mock_state_initiating(next);
+	u64 group = mock_group_of(m);
+	struct mock_device *peer;
+
+	if (!group || (!p1 && !p2))
+		return;
+	mutex_lock(&mock_fabric_lock);
+	list_for_each_entry(peer, &mock_fabric, fabric_node) {
+		u32 ps = READ_ONCE(peer->mig_state);
+
+		if (peer == m || mock_group_of(peer) != group)
+			continue;
+		if (p1 && mock_state_initiating(ps))
+			mock_violation(m, MOCK_RULE_P1, "state=%s peer=%s peer_state=%s",
+				       mock_state_name(next), pci_name(peer->core.pdev),
+				       mock_state_name(ps));
+		if (p2 && mock_state_stopped(ps))
+			mock_violation(m, MOCK_RULE_P2, "state=%s peer=%s peer_state=%s",
+				       mock_state_name(next), pci_name(peer->core.pdev),
+				       mock_state_name(ps));
+	}
+	mutex_unlock(&mock_fabric_lock);
+}
+
+/**
+ * mock_fabric_deliver() - deliver a batch of P2P writes
+ * @m: the initiator (no lock held)
+ * @peer_id: fabric id of the target
+ * @batch: the writes
+ * @n: how many
+ * @dropped: set to how many the target dropped
+ *
+ * Returns how many writes reached the target's memory.  A target that is
+ * stopped (its state can no longer change) drops them: in a real migration
+ * that data would be lost, so it is a P-5 violation naming both devices.
+ */
+unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
+				 const struct mock_p2p_write *batch,
+				 unsigned int n, unsigned int *dropped)
+{
+	struct mock_device *t;
+	unsigned int i, done = 0;
+	u32 ts = 0;
+
+	*dropped = 0;
+	mutex_lock(&mock_fabric_lock);
+	list_for_each_entry(t, &mock_fabric, fabric_node)
+		if (t->fabric_id == peer_id)
+			break;
+	if (list_entry_is_head(t, &mock_fabric, fabric_node))
+		goto out_unlock;	/* no such peer: writes go nowhere */
+
+	mutex_lock(&t->mem_lock);
+	ts = READ_ONCE(t->mig_state);
+	if (mock_state_stopped(ts)) {
+		*dropped = n;
+	} else {
+		for (i = 0; i < n; i++) {
+			u64 off = batch[i].off;
+
+			if (off + MOCK_P2P_WRITE_BYTES > t->mem_size)
+				continue;	/* outside the peer: master abort */
+			memcpy(t->mem + off, batch[i].data, MOCK_P2P_WRITE_BYTES);
+			mock_page_modified(t, off / MOCK_PAGE_SIZE);
+			done++;
+		}
+		t->p2p_rx += done;
+	}
+	mutex_unlock(&t->mem_lock);
+
+	mock_trace_p2p(pci_name(m->core.pdev), pci_name(t->core.pdev), done, *dropped);
+	if (*dropped)
+		mock_violation(t, MOCK_RULE_P5,
+			       "p2p into a stopped device: initiator=%s initiator_state=%s state=%s dropped=%u",
+			       pci_name(m->core.pdev),
+			       mock_state_name(READ_ONCE(m->mig_state)),
+			       mock_state_name(ts), *dropped);
+out_unlock:
+	mutex_unlock(&mock_fabric_lock);
+	return done;
+}

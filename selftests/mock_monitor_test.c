@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The conformance monitor of mock-vfio-pci: each rule broken on purpose,
+ * alone, fires exactly that rule; the same steps done right fire nothing.
+ * Needs two mock devices: "mock_monitor_test BDF_A BDF_B".  Both are given
+ * migration_flags 7 while the test runs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "kselftest_harness.h"
+#include "mock.h"
+
+static char bdfs[2][32];
+static int nbdfs;
+
+FIXTURE(two) {
+	struct vfm_device a, b;
+	char flags_a[32], flags_b[32];
+};
+
+FIXTURE_SETUP(two)
+{
+	self->a.fd = self->b.fd = -1;
+	if (nbdfs < 2)
+		SKIP(return, "needs two devices: mock_monitor_test BDF_A BDF_B");
+	if (!mock_bound(bdfs[0]) || !mock_bound(bdfs[1]))
+		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdfs[0], bdfs[1]);
+	ASSERT_EQ(0, mock_sysfs_read(bdfs[0], "migration_flags", self->flags_a, 32));
+	ASSERT_EQ(0, mock_sysfs_read(bdfs[1], "migration_flags", self->flags_b, 32));
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "migration_flags", "7"));
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "migration_flags", "7"));
+	/* One VM unless a test says otherwise. */
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "1"));
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", "1"));
+	ASSERT_EQ(0, vfm_device_open(bdfs[0], &self->a));
+	ASSERT_EQ(0, vfm_device_open(bdfs[1], &self->b));
+	mock_monitor_clear();
+}
+
+FIXTURE_TEARDOWN(two)
+{
+	if (self->a.fd >= 0)
+		vfm_device_close(&self->a);
+	if (self->b.fd >= 0)
+		vfm_device_close(&self->b);
+	if (nbdfs >= 2) {
+		mock_sysfs_write(bdfs[0], "group", "0");
+		mock_sysfs_write(bdfs[1], "group", "0");
+		mock_sysfs_write(bdfs[0], "migration_flags", self->flags_a);
+		mock_sysfs_write(bdfs[1], "migration_flags", self->flags_b);
+	}
+	mock_monitor_clear();
+}
+
+/* Exactly @rule fired, at least once, and nothing else. */
+#define EXPECT_ONLY_RULE(rule) do {						\
+	uint64_t n = mock_violations(rule), all = mock_violations("total");	\
+	EXPECT_GE(n, 1) TH_LOG("rule %s did not fire", rule);			\
+	EXPECT_EQ(n, all) TH_LOG("other rules fired too: %llu of %llu",		\
+				 (unsigned long long)(all - n),		\
+				 (unsigned long long)all);		\
+} while (0)
+
+#define EXPECT_NO_VIOLATION() \
+	EXPECT_EQ(0, mock_violations("total"))
+
+static void set(struct __test_metadata *_metadata, struct vfm_device *dev,
+		uint32_t state, int *fd)
+{
+	ASSERT_EQ(0, vfm_set_state(dev, state, fd)) TH_LOG("%s -> %s", dev->bdf,
+							   vfm_state_name(state));
+}
+
+static void p2p(const struct vfm_device *from, const struct vfm_device *to, uint32_t rate)
+{
+	mock_wr(from, MOCK_REG_P2P_WIN_OFF, 0);
+	mock_wr(from, MOCK_REG_P2P_WIN_SIZE, 65536);
+	mock_wr(from, MOCK_REG_P2P_PEER, mock_rd(to, MOCK_REG_FABRIC_ID));
+	mock_wr(from, MOCK_REG_P2P_RATE, rate);
+}
+
+/* The two-phase stop and start (QEMU's practice) fire nothing. */
+TEST_F(two, two_phase_stop_and_start_clean)
+{
+	p2p(&self->a, &self->b, 20000);
+	p2p(&self->b, &self->a, 20000);
+	usleep(100 * 1000);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);
+	usleep(100 * 1000);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING, NULL);
+	EXPECT_NO_VIOLATION();
+	EXPECT_GT(mock_rd(&self->a, MOCK_REG_P2P_TX), 0);
+	EXPECT_EQ(0, mock_rd(&self->a, MOCK_REG_P2P_DROPPED));
+	EXPECT_EQ(0, mock_rd(&self->b, MOCK_REG_P2P_DROPPED));
+}
+
+/* P-1: B stops while A, in the same VM, still runs. */
+TEST_F(two, p1_stop_while_peer_running)
+{
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);
+	EXPECT_ONLY_RULE("P-1");
+}
+
+/* P-2: A runs again while B, in the same VM, is still stopped. */
+TEST_F(two, p2_run_while_peer_stopped)
+{
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+	EXPECT_ONLY_RULE("P-2");
+}
+
+/* P-5: P2P into a stopped device (another VM, so P-1 stays quiet). */
+TEST_F(two, p5_p2p_into_stopped_device)
+{
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", "2"));
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);
+	p2p(&self->a, &self->b, 20000);
+	usleep(200 * 1000);
+	EXPECT_GT(mock_rd(&self->a, MOCK_REG_P2P_DROPPED), 0);
+	EXPECT_ONLY_RULE("P-5");
+}
+
+/* U-9: reading the saving data_fd after its session ended. */
+TEST_F(two, u9_read_after_session)
+{
+	char buf[4096];
+	int fd;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+	close(fd);
+	EXPECT_ONLY_RULE("U-9");
+}
+
+/* U-8: an old data_fd used while a newer session is live. */
+TEST_F(two, u8_old_fd_while_new_session)
+{
+	int old, fd;
+	char c;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &old);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	EXPECT_EQ(-1, read(old, &c, 1));
+	close(old);
+	close(fd);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+	EXPECT_ONLY_RULE("U-8");
+}
+
+/* U-10: VFIO_MIG_GET_PRECOPY_INFO in STOP_COPY. */
+TEST_F(two, u10_precopy_info_in_stop_copy)
+{
+	struct vfio_precopy_info info = {};
+	void *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, NULL);
+	EXPECT_EQ(-EINVAL, vfm_precopy_info(fd, &info));
+	EXPECT_EQ(0, vfm_read_all(fd, &buf, &len));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	free(buf);
+	EXPECT_ONLY_RULE("U-10");
+}
+
+/* U-11: leaving STOP_COPY before the stream's end. */
+TEST_F(two, u11_stop_copy_left_early)
+{
+	char buf[4096];
+	int fd;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	EXPECT_EQ(sizeof(buf), read(fd, buf, sizeof(buf)));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	EXPECT_ONLY_RULE("U-11");
+}
+
+/* U-14: leaving RESUMING with an incomplete stream. */
+TEST_F(two, u14_resuming_left_incomplete)
+{
+	int fd;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RESUMING, &fd);
+	EXPECT_EQ(-ENODATA, vfm_set_state(&self->a, VFIO_DEVICE_STATE_STOP, NULL));
+	close(fd);
+	ASSERT_EQ(0, vfm_reset(&self->a));
+	EXPECT_ONLY_RULE("U-14");
+}
+
+/* S-2: pre-copy left through STOP, then a fresh STOP_COPY stream. */
+TEST_F(two, s2_precopy_restarted_through_stop)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	EXPECT_EQ(0, vfm_read_all(fd, &buf, &len));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	free(buf);
+	EXPECT_ONLY_RULE("S-2");
+}
+
+/* Every event is logged: arcs, data_fd operations and P2P traffic. */
+TEST_F(two, event_log_records_arcs_data_and_p2p)
+{
+	char *log = malloc(1 << 20);
+	void *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	ASSERT_NE(NULL, log);
+	p2p(&self->a, &self->b, 20000);
+	usleep(100 * 1000);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	EXPECT_EQ(0, vfm_read_all(fd, &buf, &len));
+	ASSERT_EQ(0, mock_debugfs_read(NULL, "events", log, 1 << 20));
+	EXPECT_NE(NULL, strstr(log, "arc from=RUNNING to=RUNNING_P2P ret=0"));
+	EXPECT_NE(NULL, strstr(log, "arc from=STOP to=STOP_COPY ret=0"));
+	EXPECT_NE(NULL, strstr(log, " read len="));
+	EXPECT_NE(NULL, strstr(log, " p2p peer="));
+	close(fd);
+	free(buf);
+	free(log);
+}
+
+int main(int argc, char *argv[])
+{
+	nbdfs = mock_get_bdfs(&argc, argv, bdfs, 2);
+	return test_harness_run(argc, argv);
+}
