@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fault injection of mock-vfio-pci: every knob fires, is logged as a
+ * "fault" event, and the device then behaves as the uAPI requires.  Needs
+ * two mock devices: "mock_faults_test SRC DST" (both get migration_flags 7
+ * and 256 KiB of memory while the test runs).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "kselftest_harness.h"
+#include "mock.h"
+
+#define SMALL_MEM	"262144"
+
+static char bdfs[2][32];
+static int nbdfs;
+
+FIXTURE(faults) {
+	struct vfm_device src, dst;
+	char old[2][2][32];	/* [device][flags, mem_size] */
+};
+
+static const char *const attrs[2] = { "migration_flags", "mem_size" };
+static const char *const values[2] = { "7", SMALL_MEM };
+
+FIXTURE_SETUP(faults)
+{
+	int d, a;
+
+	self->src.fd = self->dst.fd = -1;
+	if (nbdfs < 2)
+		SKIP(return, "needs two devices: mock_faults_test SRC DST");
+	if (!mock_bound(bdfs[0]) || !mock_bound(bdfs[1]))
+		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdfs[0], bdfs[1]);
+	for (d = 0; d < 2; d++) {
+		for (a = 0; a < 2; a++) {
+			ASSERT_EQ(0, mock_sysfs_read(bdfs[d], attrs[a], self->old[d][a], 32));
+			ASSERT_EQ(0, mock_sysfs_write(bdfs[d], attrs[a], values[a]));
+		}
+		ASSERT_EQ(0, mock_sysfs_write(bdfs[d], "group", d ? "12" : "11"));
+	}
+	ASSERT_EQ(0, vfm_device_open(bdfs[0], &self->src));
+	ASSERT_EQ(0, vfm_device_open(bdfs[1], &self->dst));
+	mock_monitor_clear();
+}
+
+FIXTURE_TEARDOWN(faults)
+{
+	static const char *const off[][2] = {
+		{ "fail_arc", "off" }, { "corrupt", "off" }, { "arc_delay_ms", "0" },
+		{ "read_delay_ms", "0" }, { "short_read", "0" }, { "no_converge", "0" },
+		{ "reject_resume", "0" },
+	};
+	int d, a;
+	size_t i;
+
+	if (self->src.fd >= 0)
+		vfm_device_close(&self->src);
+	if (self->dst.fd >= 0)
+		vfm_device_close(&self->dst);
+	for (d = 0; d < nbdfs && d < 2; d++) {
+		for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+			mock_debugfs_write(bdfs[d], off[i][0], off[i][1]);
+		for (a = 0; a < 2; a++)
+			mock_sysfs_write(bdfs[d], attrs[a], self->old[d][a]);
+		mock_sysfs_write(bdfs[d], "group", "0");
+	}
+	mock_monitor_clear();
+}
+
+static bool fault_logged(const char *what)
+{
+	static char log[1 << 20];
+
+	return !mock_debugfs_read(NULL, "events", log, sizeof(log)) && strstr(log, what);
+}
+
+static uint32_t state_of(const struct vfm_device *dev)
+{
+	uint32_t state = ~0u;
+
+	vfm_get_state(dev, &state);
+	return state;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Save @dev (RUNNING -> STOP_COPY -> read to EOF -> STOP). */
+static int save(const struct vfm_device *dev, void **buf, size_t *len)
+{
+	int fd, ret;
+
+	*buf = NULL;
+	*len = 0;
+	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	if (ret)
+		return ret;
+	ret = vfm_read_all(fd, buf, len);
+	close(fd);
+	return ret ? ret : vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
+}
+
+/* RUNNING -> RESUMING, write, -> STOP; returns the first error. */
+static int load(const struct vfm_device *dev, const void *buf, size_t len)
+{
+	int fd, ret, wret;
+
+	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (ret)
+		return ret;
+	wret = vfm_write_all(fd, buf, len, 0);
+	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	return wret ? wret : ret;
+}
+
+/* An arc fails once with the injected errno; the state stays valid. */
+TEST_F(faults, fail_arc_once)
+{
+	uint32_t s;
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 1"));
+	EXPECT_EQ(-EIO, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
+	s = state_of(&self->src);
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, s);
+	EXPECT_TRUE(fault_logged("fault arc from=RUNNING to=PRE_COPY errno=-5"));
+	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
+}
+
+/* With "error" the device is left in ERROR; only reset leaves it. */
+TEST_F(faults, fail_arc_into_error)
+{
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc",
+					"PRE_COPY_P2P STOP_COPY ETIMEDOUT 1 error"));
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
+	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state_of(&self->src));
+	EXPECT_EQ(-EINVAL, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state_of(&self->src));
+	ASSERT_EQ(0, vfm_reset(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->src));
+}
+
+TEST_F(faults, arc_delay)
+{
+	struct timespec t0;
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "arc_delay_ms", "150"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
+	EXPECT_GE(ms_since(&t0), 150);
+}
+
+TEST_F(faults, read_delay_and_short_read)
+{
+	static char buf[1 << 20];
+	struct timespec t0;
+	int fd;
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "read_delay_ms", "100"));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "short_read", "100"));
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(100, read(fd, buf, sizeof(buf)));
+	EXPECT_GE(ms_since(&t0), 100);
+	EXPECT_TRUE(fault_logged("fault short_read 100 of 1048576"));
+	close(fd);
+}
+
+/* A flipped bit is caught by the destination's checksums. */
+TEST_F(faults, corrupt_flip_rejected_by_destination)
+{
+	size_t len;
+	void *buf;
+
+	/* Into the first PAGE payload: after HEADER, SOURCE and a record header. */
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "flip 300"));
+	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	EXPECT_TRUE(fault_logged("fault corrupt flip offset=300"));
+	EXPECT_EQ(-EBADMSG, load(&self->dst, buf, len));
+	ASSERT_EQ(0, vfm_reset(&self->dst));
+	free(buf);
+}
+
+/* A truncated stream ends with EOF early; the destination refuses it. */
+TEST_F(faults, corrupt_truncate_rejected_by_destination)
+{
+	size_t len;
+	void *buf;
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "truncate 10000"));
+	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	EXPECT_EQ(10000, len);
+	EXPECT_EQ(-ENODATA, load(&self->dst, buf, len));
+	ASSERT_EQ(0, vfm_reset(&self->dst));
+	free(buf);
+}
+
+/* Pre-copy that never converges: dirty data never runs out. */
+TEST_F(faults, no_converge)
+{
+	static char buf[1 << 20];
+	struct vfio_precopy_info info = {};
+	int fd, round;
+
+	mock_workload(&self->src, 5, 2000);
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;	/* the initial data */
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "no_converge", "1"));
+	usleep(100 * 1000);	/* the workload dirties a few pages */
+	for (round = 0; round < 20; round++) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		ASSERT_GT(n, 0) TH_LOG("round %d: pre-copy ran dry (%s)", round,
+				       n < 0 ? strerror(errno) : "0");
+	}
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	EXPECT_GT(info.dirty_bytes, 0);
+	close(fd);
+}
+
+/* The destination refuses an otherwise good stream; reset recovers. */
+TEST_F(faults, reject_resume)
+{
+	uint64_t digest;
+	size_t len;
+	void *buf;
+
+	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
+	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "reject_resume", "1"));
+	EXPECT_EQ(-EREMOTEIO, load(&self->dst, buf, len));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, state_of(&self->dst));
+	EXPECT_TRUE(fault_logged("fault reject_resume"));
+	ASSERT_EQ(0, vfm_reset(&self->dst));
+	EXPECT_EQ(0, load(&self->dst, buf, len));	/* one shot */
+	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
+	free(buf);
+}
+
+/* REINIT from debugfs, as if the device did it during PRE_COPY. */
+TEST_F(faults, reinit_from_debugfs)
+{
+	static char buf[1 << 20];
+	struct vfio_precopy_info info = {};
+	int fd;
+
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	ASSERT_EQ(0, info.initial_bytes + info.dirty_bytes);
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "reinit", "1"));
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	EXPECT_GT(info.dirty_bytes, 0);		/* no v2 opt-in: reported as dirty */
+	EXPECT_TRUE(fault_logged("fault reinit"));
+	close(fd);
+}
+
+int main(int argc, char *argv[])
+{
+	nbdfs = mock_get_bdfs(&argc, argv, bdfs, 2);
+	return test_harness_run(argc, argv);
+}
