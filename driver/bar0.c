@@ -67,7 +67,7 @@ static u64 mock_mem_read(struct mock_device *m, size_t size)
 {
 	u64 addr = m->regs.mem_addr, val = 0;
 
-	if (addr % size || addr + size > m->mem_size)
+	if (addr % size || addr > m->mem_size - size)
 		return size == 8 ? ~0ULL : ~0U;
 	memcpy(&val, m->mem + addr, size);
 	/* Reading has a side effect, so a stopped device does not advance. */
@@ -81,7 +81,7 @@ static void mock_mem_write(struct mock_device *m, u64 val, size_t size)
 	u64 addr = m->regs.mem_addr;
 	__le64 le = cpu_to_le64(val);
 
-	if (addr % size || addr + size > m->mem_size)
+	if (addr % size || addr > m->mem_size - size)
 		return;		/* like a master abort: dropped */
 	memcpy(m->mem + addr, &le, size);
 	mock_page_modified(m, addr / MOCK_PAGE_SIZE);
@@ -142,10 +142,10 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 	}
 }
 
-/* The register an access at @off belongs to (64-bit ones span 8 bytes). */
-static u32 mock_reg_of(u32 off)
+/* True for the registers that are 64 bits wide. */
+static bool mock_reg_is64(u32 reg)
 {
-	switch (off & ~7u) {
+	switch (reg) {
 	case MOCK_REG_MEM_SIZE:
 	case MOCK_REG_MEM_ADDR:
 	case MOCK_REG_WL_SEED:
@@ -157,9 +157,15 @@ static u32 mock_reg_of(u32 off)
 	case MOCK_REG_P2P_TX:
 	case MOCK_REG_P2P_RX:
 	case MOCK_REG_P2P_DROPPED:
-		return off & ~7u;
+		return true;
 	}
-	return off;
+	return false;
+}
+
+/* The register an access at @off belongs to (64-bit ones span 8 bytes). */
+static u32 mock_reg_of(u32 off)
+{
+	return mock_reg_is64(off & ~7u) ? off & ~7u : off;
 }
 
 /**
@@ -191,9 +197,10 @@ ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
 		return count;
 	}
 	reg = mock_reg_of(off);
-	if (count == 8 && reg != off) {
+	if (count == 8 && !mock_reg_is64(reg)) {
 		dev_warn_ratelimited(mock_dev(m),
-				     "BAR0 8-byte access at 0x%x splits a register\n", off);
+				     "BAR0 8-byte access at 0x%x: the register there is 32-bit\n",
+				     off);
 		return -EINVAL;
 	}
 

@@ -60,6 +60,7 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 		return -ENOMEM;
 	}
 
+	down_write(&m->mem_free_sem);
 	mutex_lock(&m->mem_lock);
 	swap(m->mem, mem);
 	swap(m->page_hash, hash);
@@ -68,6 +69,7 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 	m->npages = npages;
 	mock_hash_zeroed(m);
 	mutex_unlock(&m->mem_lock);
+	up_write(&m->mem_free_sem);
 
 	vfree(mem);
 	kvfree(hash);
@@ -99,6 +101,7 @@ void mock_state_reset(struct mock_device *m)
 	mock_hash_zeroed(m);
 	memset(&m->regs, 0, sizeof(m->regs));
 	m->dropped_writes = 0;
+	m->digest_latch = 0;
 	m->p2p_peer = 0;
 	m->p2p_win_off = 0;
 	m->p2p_win_size = 0;

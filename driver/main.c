@@ -102,6 +102,7 @@ static int mock_init_dev(struct vfio_device *vdev)
 
 	mutex_init(&m->state_mutex);
 	mutex_init(&m->mem_lock);
+	init_rwsem(&m->mem_free_sem);
 	spin_lock_init(&m->reset_lock);
 	INIT_DELAYED_WORK(&m->wl_work, mock_wl_work);
 	init_waitqueue_head(&m->p2p_idle);

@@ -182,7 +182,10 @@ static int mock_get_state(struct vfio_device *vdev,
 	return 0;
 }
 
-/* Exact for the current moment: within one page of any later STOP_COPY. */
+/*
+ * Exactly what a STOP_COPY read would produce from now on if the device
+ * stopped now; while it runs, every page it dirties later adds one record.
+ */
 static int mock_get_data_size(struct vfio_device *vdev, unsigned long *len)
 {
 	struct mock_device *m = to_mock(vdev);

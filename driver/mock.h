@@ -9,6 +9,10 @@
  *   migf->lock    one data_fd: serialises its read()/write()/ioctl/poll and
  *                 protects its staging buffer.  copy_to_user()/copy_from_user()
  *                 happen under it, so mmap_lock nests inside it.
+ *   mem_free_sem  the device memory buffer itself: held for reading while a
+ *                 STOP_COPY read() copies straight from it, for writing by
+ *                 whoever replaces or frees it (resume commit, mem_size), so a
+ *                 read() left running by a reset never copies freed memory.
  *   mem_lock      device state: memory, page hashes, registers, workload and
  *                 dirty tracking.  A leaf: nothing that can fault or sleep on
  *                 another lock is done under it.
@@ -27,6 +31,7 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
@@ -98,8 +103,8 @@ struct mock_device {
 	u32 stream_minor;		/* minor version of the streams we emit */
 	bool opened;
 
-	/* Device state, under mem_lock. */
-	struct mutex mem_lock;
+	struct rw_semaphore mem_free_sem;	/* the memory buffer's life */
+	struct mutex mem_lock;			/* device state, below */
 	u8 *mem;
 	u64 *page_hash;			/* xxh64 of each page ... */
 	unsigned long *hash_stale;	/* ... unless its bit is set here */

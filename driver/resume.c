@@ -83,12 +83,16 @@ static int mock_resume_hdr(struct mock_resume_file *r)
 		want = sizeof(struct mock_stream_header);
 		break;
 	case MOCK_REC_PAGE:
+		if (r->have_regs)
+			return mock_resume_reject(r, -EPROTO, "PAGE record after REGS");
 		if (len != MOCK_PAGE_SIZE || arg >= r->npages)
 			return mock_resume_reject(r, -ERANGE,
 						  "PAGE record: bad length or page index");
 		r->dst = r->mem + arg * MOCK_PAGE_SIZE;
 		return 0;
 	case MOCK_REC_REGS:
+		if (r->have_regs)
+			return mock_resume_reject(r, -EPROTO, "second REGS record");
 		want = sizeof(struct mock_stream_regs);
 		break;
 	case MOCK_REC_END:
@@ -139,7 +143,8 @@ static int mock_resume_apply_regs(struct mock_resume_file *r)
 	regs->wl_writes = le64_to_cpu(sr->wl_writes);
 	regs->wl_ctrl = le32_to_cpu(sr->wl_ctrl);
 	regs->wl_rate = le32_to_cpu(sr->wl_rate);
-	if (regs->wl_ctrl & ~MOCK_WL_CTRL_ENABLE || regs->wl_rate > MOCK_MAX_WL_RATE)
+	if (regs->wl_ctrl & ~MOCK_WL_CTRL_ENABLE || regs->wl_rate > MOCK_MAX_WL_RATE ||
+	    regs->mem_addr > r->mem_size)
 		return mock_resume_reject(r, -ERANGE, "REGS values out of range");
 	r->have_regs = true;
 	return 0;
@@ -228,7 +233,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		if (r->hdr_fill < MOCK_REC_HDR_SIZE) {
 			n = min(len, MOCK_REC_HDR_SIZE - r->hdr_fill);
 			if (copy_from_user((u8 *)&r->hdr + r->hdr_fill, ubuf, n)) {
-				ret = -EFAULT;
+				ret = done ? 0 : -EFAULT;
 				break;
 			}
 			r->hdr_fill += n;
@@ -239,7 +244,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		} else {
 			n = min_t(u64, len, le64_to_cpu(r->hdr.len) - r->payload_fill);
 			if (copy_from_user(r->dst + r->payload_fill, ubuf, n)) {
-				ret = -EFAULT;
+				ret = done ? 0 : -EFAULT;
 				break;
 			}
 			r->payload_fill += n;
@@ -360,12 +365,14 @@ int mock_resume_commit(struct mock_device *m)
 		ret = -ENODATA;
 		goto out_unlock;
 	}
+	down_write(&m->mem_free_sem);
 	mutex_lock(&m->mem_lock);
 	swap(m->mem, r->mem);
 	swap(m->page_hash, r->page_hash);
 	bitmap_zero(m->hash_stale, m->npages);
 	m->regs = r->regs;
 	mutex_unlock(&m->mem_lock);
+	up_write(&m->mem_free_sem);
 out_unlock:
 	mutex_unlock(&r->lock);
 	return ret;

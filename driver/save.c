@@ -302,6 +302,8 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	/* Segments may point into device memory: keep it from being freed. */
+	down_read(&s->m->mem_free_sem);
 	short_read = READ_ONCE(s->m->faults.short_read);
 	if (short_read && len > short_read) {
 		len = short_read;
@@ -341,6 +343,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		len -= n;
 		done += n;
 	}
+	up_read(&s->m->mem_free_sem);
 	if (done)
 		ret = done;
 out_unlock:

@@ -81,6 +81,14 @@ TEST_F(mock, bar0_rejects_odd_accesses)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_WL_RATE, &val, 8, false));
 	EXPECT_EQ(EINVAL, errno);
+	/* 8-byte accesses only on 64-bit registers. */
+	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_ID, &val, 8, false));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_WL_CTRL, &val, 8, true));
+	EXPECT_EQ(EINVAL, errno);
+	/* 64-bit registers in 4-byte halves. */
+	EXPECT_EQ(4, mock_bar0_access(&self->dev, MOCK_REG_MEM_SIZE + 4, &val, 4, false));
+	EXPECT_EQ(mock_rd(&self->dev, MOCK_REG_MEM_SIZE) >> 32, (uint32_t)val);
 	/* Past the register file: reads 0, writes ignored. */
 	val = ~0ULL;
 	EXPECT_EQ(8, mock_bar0_access(&self->dev, 0x800, &val, 8, false));
@@ -103,9 +111,15 @@ TEST_F(mock, memory_through_bar0)
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0x11110000ULL + i, mock_rd(&self->dev, MOCK_REG_MEM_DATA));
 
-	/* Beyond the end: all-ones, nothing written. */
+	/* Beyond the end, also where MEM_ADDR + 4 wraps: all-ones, nothing written. */
 	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, size);
 	EXPECT_EQ(0xffffffff, mock_rd(&self->dev, MOCK_REG_MEM_DATA));
+	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, ~3ULL);
+	before = mock_rd(&self->dev, MOCK_REG_DIGEST);
+	EXPECT_EQ(0xffffffff, mock_rd(&self->dev, MOCK_REG_MEM_DATA));
+	mock_wr(&self->dev, MOCK_REG_MEM_DATA, 0x12345678);
+	EXPECT_EQ(~3ULL, mock_rd(&self->dev, MOCK_REG_MEM_ADDR));
+	EXPECT_EQ(before, mock_rd(&self->dev, MOCK_REG_DIGEST));
 }
 
 TEST_F(mock, workload_changes_state_only_while_running)

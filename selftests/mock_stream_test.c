@@ -485,6 +485,33 @@ static size_t bad_regs(uint8_t *buf, size_t len, const struct ms_rec *r, long n)
 	return len;
 }
 
+static size_t second_regs(uint8_t *buf, size_t len, const struct ms_rec *r, long n)
+{
+	size_t rec = r[n - 1].off - r[n - 2].off;
+
+	memmove(buf + r[n - 1].off + rec, buf + r[n - 1].off, len - r[n - 1].off);
+	memcpy(buf + r[n - 1].off, buf + r[n - 2].off, rec);
+	return len + rec;
+}
+
+static size_t page_after_regs(uint8_t *buf, size_t len, const struct ms_rec *r, long n)
+{
+	size_t rec = r[3].off - r[2].off;
+
+	memmove(buf + r[n - 1].off + rec, buf + r[n - 1].off, len - r[n - 1].off);
+	memcpy(buf + r[n - 1].off, buf + r[2].off, rec);
+	return len + rec;
+}
+
+static size_t regs_mem_addr_past_end(uint8_t *buf, size_t len, const struct ms_rec *r, long n)
+{
+	struct mock_stream_regs *regs = (void *)(buf + r[n - 2].off + HDR_SZ);
+
+	regs->mem_addr = htole64(~0ULL);
+	ms_reseal(buf, r[n - 2].off);
+	return len;
+}
+
 static size_t missing_page(uint8_t *buf, size_t len, const struct ms_rec *r, long n)
 {
 	size_t rec = r[3].off - r[2].off;
@@ -523,6 +550,9 @@ FIXTURE_VARIANT_ADD(bad, data_after_end) { after_end, EPROTO, ENODATA };
 FIXTURE_VARIANT_ADD(bad, wrong_end_digest) { wrong_digest, EBADMSG, ENODATA };
 FIXTURE_VARIANT_ADD(bad, regs_out_of_range) { bad_regs, ERANGE, ENODATA };
 FIXTURE_VARIANT_ADD(bad, missing_page) { missing_page, EPROTO, ENODATA };
+FIXTURE_VARIANT_ADD(bad, second_regs) { second_regs, EPROTO, ENODATA };
+FIXTURE_VARIANT_ADD(bad, page_after_regs) { page_after_regs, EPROTO, ENODATA };
+FIXTURE_VARIANT_ADD(bad, regs_mem_addr_past_end) { regs_mem_addr_past_end, ERANGE, ENODATA };
 FIXTURE_VARIANT_ADD(bad, unknown_optional_record_skipped) { unknown_optional, 0, 0 };
 
 FIXTURE_SETUP(bad)

@@ -26,10 +26,13 @@
 /*
  * BAR0 register file.  BAR0 is emulated by the driver (never mmap-able); it
  * keeps the size of the underlying function's BAR0 and the registers sit at
- * its start.  Accesses must be 4 or 8 bytes wide and naturally aligned
- * (anything else: -EINVAL).  64-bit registers may be accessed as one 8-byte
- * access or as two 4-byte halves (_LO at the offset, _HI at offset + 4).
- * Offsets past MOCK_REG_END read as 0 and ignore writes.
+ * its start.  Accesses must be 4 or 8 bytes wide and naturally aligned, and
+ * 8 bytes only on 64-bit registers (anything else: -EINVAL).  64-bit
+ * registers may also be accessed as two 4-byte halves (low at the offset,
+ * high at offset + 4).  Offsets past MOCK_REG_END read as 0 and ignore
+ * writes.  MEM_DATA accesses need MEM_ADDR aligned to their width and
+ * MEM_ADDR + width <= MEM_SIZE; otherwise reads return all-ones and writes
+ * are dropped.  WL_RATE and P2P_RATE are capped at 1000000 per second.
  *
  * While the device is stopped (migration state STOP, STOP_COPY or RESUMING)
  * every register reads normally, but no access changes device state: writes
@@ -153,8 +156,9 @@ struct mock_stream_source {
 /*
  * Errors of a RESUMING data_fd's write() (each also logged once, ratelimited):
  *   EPROTO           not a mock-vfio-pci stream (first record not a HEADER,
- *                    bad magic), or records out of order (second HEADER,
- *                    anything after END, END before REGS and every page)
+ *                    bad magic), or records out of order (second HEADER or
+ *                    REGS, PAGE after REGS, anything after END, END before
+ *                    REGS and every page)
  *   EPROTONOSUPPORT  unsupported major version
  *   EBADMSG          record header or payload checksum mismatch, or the END
  *                    digest differs from the digest of the state received
@@ -163,7 +167,8 @@ struct mock_stream_source {
  *                    features or reserved fields differ from this device's
  *   ERANGE           record content out of range: PAGE index past the end of
  *                    device memory, payload length wrong for the record type,
- *                    register values the device cannot hold
+ *                    register values the device cannot hold (WL_CTRL bits,
+ *                    WL_RATE above the cap, MEM_ADDR past MEM_SIZE)
  *   EFBIG            record payload longer than MOCK_STREAM_MAX_PAYLOAD
  *   EIO              any write after the stream was rejected
  * and of leaving RESUMING (RESUMING->STOP):
