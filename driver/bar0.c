@@ -125,7 +125,9 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_P2P_WIN_OFF:
-		m->p2p_win_off = mock_merge(m->p2p_win_off, val, off, size);
+		/* Writes are 64-byte aligned, so none crosses a page. */
+		m->p2p_win_off = mock_merge(m->p2p_win_off, val, off, size) &
+				 ~(u64)(MOCK_P2P_WRITE_BYTES - 1);
 		break;
 	case MOCK_REG_P2P_WIN_SIZE:
 		m->p2p_win_size = mock_merge(m->p2p_win_size, val, off, size);
@@ -197,7 +199,7 @@ ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
 		return count;
 	}
 	reg = mock_reg_of(off);
-	if (count == 8 && !mock_reg_is64(reg)) {
+	if (count == 8 && !mock_reg_is64(reg) && reg != MOCK_REG_MEM_DATA) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "BAR0 8-byte access at 0x%x: the register there is 32-bit\n",
 				     off);

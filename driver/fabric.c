@@ -53,6 +53,8 @@ static u64 mock_group_of(struct mock_device *m)
 {
 	u32 group = READ_ONCE(m->group);
 
+	if (!READ_ONCE(m->owner_tgid))
+		return 0;	/* not open: in no VM */
 	if (group)
 		return (1ULL << 32) | group;
 	return READ_ONCE(m->owner_tgid);
@@ -135,13 +137,15 @@ unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
 
 	mutex_lock(&t->mem_lock);
 	ts = READ_ONCE(t->mig_state);
-	if (mock_state_stopped(ts)) {
+	/* Stopped is !active: it is set before the state and read under mem_lock. */
+	if (!t->active) {
 		*dropped = n;
 	} else {
 		for (i = 0; i < n; i++) {
 			u64 off = batch[i].off;
 
-			if (off + MOCK_P2P_WRITE_BYTES > t->mem_size)
+			if (t->mem_size < MOCK_P2P_WRITE_BYTES ||
+			    off > t->mem_size - MOCK_P2P_WRITE_BYTES)
 				continue;	/* outside the peer: master abort */
 			memcpy(t->mem + off, batch[i].data, MOCK_P2P_WRITE_BYTES);
 			mock_page_modified(t, off / MOCK_PAGE_SIZE);

@@ -16,7 +16,8 @@
  *   reject_resume  1: the next RESUMING->STOP fails with EREMOTEIO
  *   reinit         write 1: MOCK_DEV_CTRL_REINIT, as if the device did it
  *   violations     monitor violations this device observed
- * Every fault that fires is logged as a "fault" event and traced.
+ * Every fault that fires is logged as a "fault" event and traced (delays
+ * each time they apply, no_converge once per read() it acts in).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -35,10 +36,12 @@ void mock_faults_init(struct mock_device *m)
 	m->faults.truncate_at = -1;
 }
 
-void mock_fault_delay(u32 ms)
+void mock_fault_delay(struct mock_device *m, u32 ms, const char *what)
 {
-	if (ms)
-		msleep(ms);
+	if (!ms)
+		return;
+	mock_trace_fault(m, "%s_delay ms=%u", what, ms);
+	msleep(ms);
 }
 
 /**
@@ -54,7 +57,7 @@ int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error)
 {
 	struct mock_faults *f = &m->faults;
 
-	mock_fault_delay(READ_ONCE(f->arc_delay_ms));
+	mock_fault_delay(m, READ_ONCE(f->arc_delay_ms), "arc");
 	if (!f->arc_errno || !f->arc_count ||
 	    (f->arc_from != MOCK_ANY_STATE && f->arc_from != from) ||
 	    (f->arc_to != MOCK_ANY_STATE && f->arc_to != to))
@@ -135,13 +138,18 @@ static ssize_t mock_fail_arc_write(struct file *file, const char __user *buf,
 	if (ret)
 		return ret;
 	if (strcmp(cmd, "off")) {
+		size_t len = strlen(cmd);
+
+		/* A trailing "error" may follow ERRNO or COUNT. */
+		if (len > 6 && !strcmp(cmd + len - 6, " error")) {
+			f.arc_to_error = true;
+			cmd[len - 6] = '\0';
+		}
 		f.arc_count = 1;
 		n = sscanf(cmd, "%23s %23s %23s %u %7s", from, to, err, &f.arc_count, error);
-		if (n < 3 || mock_parse_state(from, &f.arc_from) ||
-		    mock_parse_state(to, &f.arc_to) || mock_parse_errno(err, &f.arc_errno) ||
-		    (n == 5 && strcmp(error, "error")))
+		if (n < 3 || n > 4 || mock_parse_state(from, &f.arc_from) ||
+		    mock_parse_state(to, &f.arc_to) || mock_parse_errno(err, &f.arc_errno))
 			return -EINVAL;
-		f.arc_to_error = n == 5;
 	}
 	mutex_lock(&m->state_mutex);
 	m->faults.arc_from = f.arc_from;

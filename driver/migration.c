@@ -90,6 +90,19 @@ static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state 
 	return NULL;
 }
 
+/*
+ * An arc failed and left the device in no valid state: transfers end, the
+ * device stops, and only VFIO_DEVICE_RESET gets it out of ERROR.
+ */
+static void mock_enter_error(struct mock_device *m)
+{
+	mock_save_end(m, true);
+	mock_resume_end(m, true);
+	mock_set_p2p(m, false);
+	mock_set_active(m, false);
+	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_ERROR);
+}
+
 /**
  * mock_set_state() - &vfio_migration_ops.migration_set_state
  * @vdev: the device
@@ -141,7 +154,7 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		ret = mock_fault_arc(m, cur, next, &to_error);
 		if (ret) {
 			if (to_error)
-				WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_ERROR);
+				mock_enter_error(m);
 			mock_trace_arc(m, cur, next, ret);
 			res = ERR_PTR(ret);
 			break;
@@ -149,7 +162,7 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		res = mock_step(m, next);
 		mock_trace_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
 		if (IS_ERR(res)) {
-			if (cur == VFIO_DEVICE_STATE_RESUMING)
+			if (cur == VFIO_DEVICE_STATE_RESUMING && PTR_ERR(res) == -ENODATA)
 				mock_violation(m, MOCK_RULE_U14,
 					       "RESUMING->%s with an incomplete or rejected stream",
 					       mock_state_name(next));

@@ -242,7 +242,7 @@ void mock_trace_p2p(const char *src, const char *dst, u32 writes, u32 dropped);
 void mock_faults_init(struct mock_device *m);
 void mock_faults_debugfs(struct mock_device *m);
 int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error);
-void mock_fault_delay(u32 ms);
+void mock_fault_delay(struct mock_device *m, u32 ms, const char *what);
 
 /* sysfs.c: per-device configuration. */
 extern const struct attribute_group *mock_dev_groups[];

@@ -143,8 +143,7 @@ static int mock_resume_apply_regs(struct mock_resume_file *r)
 	regs->wl_writes = le64_to_cpu(sr->wl_writes);
 	regs->wl_ctrl = le32_to_cpu(sr->wl_ctrl);
 	regs->wl_rate = le32_to_cpu(sr->wl_rate);
-	if (regs->wl_ctrl & ~MOCK_WL_CTRL_ENABLE || regs->wl_rate > MOCK_MAX_WL_RATE ||
-	    regs->mem_addr > r->mem_size)
+	if (regs->wl_ctrl & ~MOCK_WL_CTRL_ENABLE || regs->wl_rate > MOCK_MAX_WL_RATE)
 		return mock_resume_reject(r, -ERANGE, "REGS values out of range");
 	r->have_regs = true;
 	return 0;
@@ -204,7 +203,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 	if (pos)
 		return -ESPIPE;
 
-	mock_fault_delay(READ_ONCE(r->m->faults.read_delay_ms));
+	mock_fault_delay(r->m, READ_ONCE(r->m->faults.read_delay_ms), "write");
 	mutex_lock(&r->lock);
 	if (READ_ONCE(r->disabled)) {
 		struct mock_resume_file *live = READ_ONCE(r->m->resume);

@@ -68,6 +68,7 @@ struct mock_save_file {
 	s64 flip_at;
 	s64 truncate_at;
 	u64 pos;		/* stream bytes read so far */
+	bool no_converge_logged;	/* in this read() */
 };
 
 struct file *mock_save_filp(struct mock_save_file *s)
@@ -178,6 +179,10 @@ static void mock_no_converge(struct mock_save_file *s)
 {
 	int i;
 
+	if (!s->no_converge_logged) {
+		s->no_converge_logged = true;
+		mock_trace_fault(s->m, "no_converge");
+	}
 	for (i = 0; i < 2; i++)
 		mock_save_track(s, get_random_u32_below(s->m->npages));
 }
@@ -203,7 +208,7 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 		data = m->mem + page * MOCK_PAGE_SIZE;
 		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
 			      MOCK_PAGE_SIZE, mock_page_hash(m, page));
-		if (set == s->dirty && m->faults.no_converge)
+		if (set == s->dirty && !s->stop_copy && m->faults.no_converge)
 			mock_no_converge(s);
 		if (s->stop_copy) {
 			mock_stage_seg(s, h, MOCK_REC_HDR_SIZE);
@@ -295,7 +300,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 	if (pos)
 		return -ESPIPE;
 
-	mock_fault_delay(READ_ONCE(s->m->faults.read_delay_ms));
+	mock_fault_delay(s->m, READ_ONCE(s->m->faults.read_delay_ms), "read");
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
 		mock_save_dead_use(s, "read");
@@ -304,6 +309,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 	}
 	/* Segments may point into device memory: keep it from being freed. */
 	down_read(&s->m->mem_free_sem);
+	s->no_converge_logged = false;
 	short_read = READ_ONCE(s->m->faults.short_read);
 	if (short_read && len > short_read) {
 		len = short_read;
@@ -499,7 +505,8 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	bitmap_fill(s->initial, m->npages);
 	s->n_initial = m->npages;
 	s->stop_copy = stop_copy;
-	m->tracking = s;
+	if (!stop_copy)
+		m->tracking = s;	/* a stopped device dirties nothing */
 	mutex_unlock(&m->mem_lock);
 	m->save = s;
 	return s;

@@ -32,7 +32,9 @@
  * high at offset + 4).  Offsets past MOCK_REG_END read as 0 and ignore
  * writes.  MEM_DATA accesses need MEM_ADDR aligned to their width and
  * MEM_ADDR + width <= MEM_SIZE; otherwise reads return all-ones and writes
- * are dropped.  WL_RATE and P2P_RATE are capped at 1000000 per second.
+ * are dropped; MEM_DATA is the one 32-bit register that also takes 8-byte
+ * accesses (8 bytes of memory).  WL_RATE and P2P_RATE are capped at
+ * 1000000 per second; P2P_WIN_OFF keeps 64-byte alignment (low bits read 0).
  *
  * While the device is stopped (migration state STOP, STOP_COPY or RESUMING)
  * every register reads normally, but no access changes device state: writes
@@ -168,13 +170,15 @@ struct mock_stream_source {
  *   ERANGE           record content out of range: PAGE index past the end of
  *                    device memory, payload length wrong for the record type,
  *                    register values the device cannot hold (WL_CTRL bits,
- *                    WL_RATE above the cap, MEM_ADDR past MEM_SIZE)
+ *                    WL_RATE above the cap)
  *   EFBIG            record payload longer than MOCK_STREAM_MAX_PAYLOAD
  *   EIO              any write after the stream was rejected
  * and of leaving RESUMING (RESUMING->STOP):
  *   ENODATA          the stream is incomplete (no END record yet, or a record
  *                    cut short), or it was rejected; the device stays RESUMING
- *                    with its previous state untouched until VFIO_DEVICE_RESET.
+ *                    with its previous state untouched.  An incomplete stream
+ *                    may still be completed on the same data_fd; a rejected
+ *                    one needs VFIO_DEVICE_RESET.
  */
 
 /* digest: MOCK_REG_DIGEST of the source when the stream ended. */
