@@ -19,6 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "selftest.h"
+#include "rules.h"
 
 #define POISON_FLAGS	0xdeadbeef
 
@@ -86,11 +87,14 @@ static void check_stream_fd(struct __test_metadata *_metadata, int fd, const cha
 {
 	int flags = fcntl(fd, F_GETFD);
 
-	EXPECT_TRUE(flags >= 0 && (flags & FD_CLOEXEC))
-		TH_LOG("%s data_fd: F_GETFD 0x%x, no FD_CLOEXEC", what, flags);
-	EXPECT_EQ(ESPIPE, errno_of(pread(fd, buf, 1, 0))) TH_LOG("%s data_fd: pread()", what);
-	EXPECT_EQ(ESPIPE, errno_of(pwrite(fd, buf, 1, 0))) TH_LOG("%s data_fd: pwrite()", what);
-	EXPECT_EQ(ESPIPE, errno_of(lseek(fd, 0, SEEK_SET))) TH_LOG("%s data_fd: lseek()", what);
+	RULE_EXPECT("data_fd.cloexec", flags >= 0 && (flags & FD_CLOEXEC),
+		    "%s data_fd: F_GETFD 0x%x, no FD_CLOEXEC", what, flags);
+	RULE_EXPECT("data_fd.stream", errno_of(pread(fd, buf, 1, 0)) == ESPIPE,
+		    "%s data_fd: pread() did not fail with ESPIPE", what);
+	RULE_EXPECT("data_fd.stream", errno_of(pwrite(fd, buf, 1, 0)) == ESPIPE,
+		    "%s data_fd: pwrite() did not fail with ESPIPE", what);
+	RULE_EXPECT("data_fd.stream", errno_of(lseek(fd, 0, SEEK_SET)) == ESPIPE,
+		    "%s data_fd: lseek() did not fail with ESPIPE", what);
 }
 
 /* A saving session only produces data: the fd is O_RDONLY, write() is EBADF. */
@@ -99,7 +103,8 @@ TEST_F(data_fd, saving_fd_is_readonly_stream)
 	int fd = enter(_metadata, self, MIG_STATE(STOP_COPY));
 
 	check_stream_fd(_metadata, fd, "STOP_COPY");
-	EXPECT_EQ(EBADF, errno_of(write(fd, buf, 1)));
+	RULE_EXPECT("data_fd.direction", errno_of(write(fd, buf, 1)) == EBADF,
+		    "write() on a saving data_fd did not fail with EBADF");
 	close(fd);
 	EXPECT_EQ(0, selftest_reset(&self->dev));
 }
@@ -110,7 +115,8 @@ TEST_F(data_fd, resuming_fd_is_writeonly_stream)
 	int fd = enter(_metadata, self, MIG_STATE(RESUMING));
 
 	check_stream_fd(_metadata, fd, "RESUMING");
-	EXPECT_EQ(EBADF, errno_of(read(fd, buf, 1)));
+	RULE_EXPECT("data_fd.direction", errno_of(read(fd, buf, 1)) == EBADF,
+		    "read() on a resuming data_fd did not fail with EBADF");
 	/* uAPI: "To abort a RESUMING session the device must be reset." */
 	EXPECT_EQ(0, selftest_reset(&self->dev));
 	close(fd);
@@ -130,7 +136,7 @@ TEST_F(data_fd, stop_copy_reads_to_permanent_eof)
 	ssize_t n;
 	int i, err;
 
-	EXPECT_TRUE(poll_readable(fd)) TH_LOG("poll() before reading: not readable");
+	RULE_EXPECT("stop_copy.poll", poll_readable(fd), "poll() before reading: not readable");
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
@@ -138,23 +144,23 @@ TEST_F(data_fd, stop_copy_reads_to_permanent_eof)
 			reads++;
 			continue;
 		}
-		if (n == 0)
-			break;
-		err = errno;
+		err = n ? errno : 0;
 		if (err == EINTR)
 			continue;
-		EXPECT_NE(ENOMSG, err) TH_LOG("read() returned ENOMSG in STOP_COPY after %zu bytes",
-					      total);
+		RULE_EXPECT("stop_copy.no-enomsg", err != ENOMSG,
+			    "read() returned ENOMSG in STOP_COPY after %zu bytes", total);
+		if (n == 0)
+			break;
 		ASSERT_EQ(0, err) TH_LOG("read() failed after %zu bytes: %s", total, strerror(err));
 	}
 	EXPECT_GT(total, 0) TH_LOG("the STOP_COPY stream is empty");
 	TH_LOG("STOP_COPY stream: %zu bytes in %zu reads", total, reads);
 	for (i = 0; i < 3; i++) {
 		n = read(fd, buf, sizeof(buf));
-		EXPECT_EQ(0, n) TH_LOG("read() %d after end of stream: %zd (%s)", i + 1, n,
-				       n < 0 ? strerror(errno) : "data");
+		RULE_EXPECT("stop_copy.eof", n == 0, "read() %d after end of stream: %zd (%s)",
+			    i + 1, n, n < 0 ? strerror(errno) : "data");
 	}
-	EXPECT_TRUE(poll_readable(fd)) TH_LOG("poll() at end of stream: not readable");
+	RULE_EXPECT("stop_copy.poll", poll_readable(fd), "poll() at end of stream: not readable");
 	ASSERT_EQ(0, vfm_get_state(&self->dev, &state));
 	EXPECT_EQ(MIG_STATE(STOP_COPY), state) TH_LOG("reading the stream moved the device to %s",
 						      vfm_state_name(state));
@@ -178,8 +184,8 @@ TEST_F(data_fd, saving_fd_dead_after_stop)
 	ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP), NULL));
 	for (i = 0; i < 2; i++) {
 		n = read(fd, buf, sizeof(buf));
-		EXPECT_LE(n, 0) TH_LOG("read() %d after STOP_COPY -> STOP returned %zd bytes of data",
-				       i + 1, n);
+		RULE_EXPECT("session.fd-dead", n <= 0,
+			    "read() %d after STOP_COPY -> STOP returned %zd bytes of data", i + 1, n);
 	}
 	close(fd);
 	EXPECT_EQ(0, selftest_reset(&self->dev));
@@ -196,8 +202,8 @@ TEST_F(data_fd, saving_fd_dead_after_reset)
 	ASSERT_EQ(0, selftest_reset(&self->dev));
 	for (i = 0; i < 2; i++) {
 		n = read(fd, buf, sizeof(buf));
-		EXPECT_LE(n, 0) TH_LOG("read() %d after VFIO_DEVICE_RESET returned %zd bytes of data",
-				       i + 1, n);
+		RULE_EXPECT("reset.kills-fd", n <= 0,
+			    "read() %d after VFIO_DEVICE_RESET returned %zd bytes of data", i + 1, n);
 	}
 	close(fd);
 }
@@ -217,7 +223,7 @@ TEST_F(data_fd, precopy_info_only_in_pre_copy_states)
 	REQUIRE_PRE_COPY();
 	fd = enter(_metadata, self, MIG_STATE(PRE_COPY));
 	ret = vfm_precopy_info(fd, &info);
-	EXPECT_EQ(0, ret) TH_LOG("in PRE_COPY: %s", strerror(-ret));
+	RULE_EXPECT("precopy.info-only-in-precopy", !ret, "in PRE_COPY: %s", strerror(-ret));
 
 	if (self->flags & VFIO_MIGRATION_P2P) {
 		ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(PRE_COPY_P2P), &nfd));
@@ -226,7 +232,8 @@ TEST_F(data_fd, precopy_info_only_in_pre_copy_states)
 			close(nfd);
 		info.flags = 0;
 		ret = vfm_precopy_info(fd, &info);
-		EXPECT_EQ(0, ret) TH_LOG("in PRE_COPY_P2P: %s", strerror(-ret));
+		RULE_EXPECT("precopy.info-only-in-precopy", !ret, "in PRE_COPY_P2P: %s",
+			    strerror(-ret));
 	}
 
 	ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP_COPY), &nfd));
@@ -235,7 +242,8 @@ TEST_F(data_fd, precopy_info_only_in_pre_copy_states)
 		close(nfd);
 	info.flags = 0;
 	ret = vfm_precopy_info(fd, &info);
-	EXPECT_EQ(-EINVAL, ret) TH_LOG("in STOP_COPY: %s", ret ? strerror(-ret) : "succeeded");
+	RULE_EXPECT("precopy.info-only-in-precopy", ret == -EINVAL, "in STOP_COPY: %s",
+		    ret ? strerror(-ret) : "succeeded");
 	close(fd);
 	EXPECT_EQ(0, selftest_reset(&self->dev));
 }
@@ -257,10 +265,10 @@ TEST_F_TIMEOUT(data_fd, precopy_initial_bytes_never_increase, 60)
 	REQUIRE_PRE_COPY();
 	fd = enter(_metadata, self, MIG_STATE(PRE_COPY));
 	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
-	EXPECT_NE(0ULL, info.initial_bytes)
-		TH_LOG("SHOULD: initial_bytes is 0 on entering PRE_COPY (uAPI: \"should have a non-zero initial value\")");
-	EXPECT_EQ(0ULL, info.dirty_bytes) TH_LOG("dirty_bytes starts at %llu, not zero",
-					      (unsigned long long)info.dirty_bytes);
+	RULE_EXPECT("precopy.initial-nonzero", info.initial_bytes != 0,
+		    "initial_bytes is 0 on entering PRE_COPY");
+	RULE_EXPECT("precopy.dirty-starts-zero", info.dirty_bytes == 0,
+		    "dirty_bytes starts at %llu, not zero", (unsigned long long)info.dirty_bytes);
 	prev = info.initial_bytes;
 	/* Some 256 pieces, so that a slow device still finishes in time. */
 	chunk = prev / 256;
@@ -281,9 +289,9 @@ TEST_F_TIMEOUT(data_fd, precopy_initial_bytes_never_increase, 60)
 		total += n;
 		info.flags = 0;
 		ASSERT_EQ(0, vfm_precopy_info(fd, &info)) TH_LOG("after %zu bytes", total);
-		EXPECT_LE(info.initial_bytes, prev)
-			TH_LOG("initial_bytes grew from %llu to %llu after %zu bytes were read",
-			       (unsigned long long)prev, (unsigned long long)info.initial_bytes, total);
+		RULE_EXPECT("precopy.initial-decreases", info.initial_bytes <= prev,
+			    "initial_bytes grew from %llu to %llu after %zu bytes were read",
+			    (unsigned long long)prev, (unsigned long long)info.initial_bytes, total);
 		prev = info.initial_bytes;
 	}
 	EXPECT_TRUE(n == 0 || err == ENOMSG) TH_LOG("read() failed after %zu bytes: %s",
@@ -330,9 +338,9 @@ TEST_F_TIMEOUT(data_fd, precopy_temporary_end_is_enomsg, 60)
 	}
 	n = read(fd, buf, sizeof(buf));
 	err = errno_of(n);
-	EXPECT_TRUE(n == -1 && err == ENOMSG)
-		TH_LOG("SHOULD: read() at the temporary end of stream returned %zd%s%s, not ENOMSG",
-		       n, n < 0 ? ", " : "", n < 0 ? strerror(err) : "");
+	RULE_EXPECT("precopy.enomsg", n == -1 && err == ENOMSG,
+		    "read() at the temporary end of stream returned %zd%s%s, not ENOMSG",
+		    n, n < 0 ? ", " : "", n < 0 ? strerror(err) : "");
 	close(fd);
 	EXPECT_EQ(0, selftest_reset(&self->dev));
 }
@@ -367,7 +375,7 @@ TEST_F_TIMEOUT(data_fd, precopy_then_stop_copy_is_one_stream, 60)
 		close(nfd);
 	ret = vfm_read_all(fd, &stream, &len);
 	ASSERT_EQ(0, ret) TH_LOG("STOP_COPY read() after %zu bytes: %s", len, strerror(-ret));
-	EXPECT_EQ(0, read(fd, buf, sizeof(buf))) TH_LOG("no permanent end of stream");
+	RULE_EXPECT("stop_copy.eof", read(fd, buf, sizeof(buf)) == 0, "no permanent end of stream");
 	TH_LOG("stream: %zu bytes in PRE_COPY + %zu in STOP_COPY", pre_len, len - pre_len);
 	EXPECT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP), NULL));
 	close(fd);
@@ -376,8 +384,9 @@ TEST_F_TIMEOUT(data_fd, precopy_then_stop_copy_is_one_stream, 60)
 	/* 4093: prime, so pieces end at every offset modulo any record size. */
 	ASSERT_EQ(0, selftest_resume(&self->dev, self->flags, stream, len, 4093, &fd));
 	ret = vfm_set_state(&self->dev, MIG_STATE(STOP), NULL);
-	EXPECT_EQ(0, ret) TH_LOG("RESUMING -> STOP refused the device's own PRE_COPY + STOP_COPY stream: %s",
-				 strerror(-ret));
+	RULE_EXPECT("precopy.one-stream", !ret,
+		    "RESUMING -> STOP refused the device's own PRE_COPY + STOP_COPY stream: %s",
+		    strerror(-ret));
 	ASSERT_EQ(0, vfm_get_state(&self->dev, &state));
 	if (!ret)
 		EXPECT_EQ(MIG_STATE(STOP), state) TH_LOG("after RESUMING -> STOP: %s",
@@ -440,9 +449,9 @@ TEST_F(data_fd, precopy_info_v2_flags_are_output)
 	fd = enter(_metadata, self, MIG_STATE(PRE_COPY));
 	ret = vfm_precopy_info(fd, &info);
 	ASSERT_EQ(0, ret) TH_LOG("VFIO_MIG_GET_PRECOPY_INFO: %s", strerror(-ret));
-	EXPECT_EQ(0U, info.flags) TH_LOG("flags in 0x%x, out 0x%x%s", POISON_FLAGS, info.flags,
-					info.flags & VFIO_PRECOPY_INFO_REINIT ?
-					" (REINIT without a re-init)" : "");
+	RULE_EXPECT("precopy.v2-flags-output", info.flags == 0, "flags in 0x%x, out 0x%x%s",
+		    POISON_FLAGS, info.flags,
+		    info.flags & VFIO_PRECOPY_INFO_REINIT ? " (REINIT without a re-init)" : "");
 	close(fd);
 	EXPECT_EQ(0, selftest_reset(&self->dev));
 }

@@ -9,6 +9,7 @@
 
 #include "kselftest_harness.h"
 #include "selftest.h"
+#include "rules.h"
 
 struct mig_feature {
 	struct vfio_device_feature hdr;
@@ -47,6 +48,8 @@ TEST_F(dev, get_returns_legal_flags)
 	if (ret == -ENOTTY)
 		SKIP(return, "%s does not support migration (ENOTTY)", selftest_bdf);
 	ASSERT_EQ(0, ret);
+	RULE_EXPECT("feature.flags-legal", vfm_migration_flags_legal(f.mig.flags),
+		    "flags 0x%llx", (unsigned long long)f.mig.flags);
 	EXPECT_TRUE(vfm_migration_flags_legal(f.mig.flags))
 		TH_LOG("flags 0x%llx are not a legal combination", (unsigned long long)f.mig.flags);
 }
@@ -61,7 +64,7 @@ TEST_F(dev, probe_agrees_with_get)
 		      sizeof(f), &f);
 	probe = feature(self->dev.fd, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
 			VFIO_DEVICE_FEATURE_MIGRATION, sizeof(f), &f);
-	EXPECT_EQ(get, probe);
+	RULE_EXPECT("feature.probe-matches-get", get == probe, "GET %d, PROBE %d", get, probe);
 }
 
 /* Core: MIGRATION is GET-only; SET is -EINVAL, a short argsz is -EINVAL. */

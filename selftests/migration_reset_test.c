@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "selftest.h"
+#include "rules.h"
 
 FIXTURE(reset) {
 	struct vfm_device dev;
@@ -65,16 +67,16 @@ TEST_F(reset, returns_to_running_and_kills_fds)
 
 	ASSERT_EQ(0, vfm_reset(&self->dev));
 	ASSERT_EQ(0, vfm_get_state(&self->dev, &state));
-	EXPECT_EQ(MIG_STATE(RUNNING), state) TH_LOG("after reset from %s: %s",
-		  vfm_state_name(variant->from), vfm_state_name(state));
+	RULE_EXPECT("reset.running", state == MIG_STATE(RUNNING), "after reset from %s: %s",
+		    vfm_state_name(variant->from), vfm_state_name(state));
 
 	if (fd >= 0) {
 		if (variant->from == MIG_STATE(RESUMING))
 			n = write(fd, buf, sizeof(buf));
 		else
 			n = read(fd, buf, sizeof(buf));
-		EXPECT_LE(n, 0) TH_LOG("the data_fd of a session ended by reset still moved %zd bytes",
-				       n);
+		RULE_EXPECT("reset.kills-fd", n <= 0,
+			    "the data_fd of a session ended by reset still moved %zd bytes", n);
 		close(fd);
 	}
 
@@ -82,6 +84,43 @@ TEST_F(reset, returns_to_running_and_kills_fds)
 	ASSERT_EQ(0, selftest_save(&self->dev, self->flags, &stream, &len));
 	EXPECT_GT(len, 0);
 	free(stream);
+}
+
+/*
+ * Closing the device ends everything: opened again, it starts in RUNNING
+ * (uAPI; a VMM that reopens a device must not find it in STOP_COPY).
+ */
+TEST(reopen_starts_running)
+{
+	struct vfm_device dev;
+	char why[160];
+	uint64_t flags;
+	uint32_t state;
+	int ret, fd = -1;
+
+	ret = selftest_prepare(selftest_bdf, &dev, &flags, why, sizeof(why));
+	if (ret > 0)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	ASSERT_EQ(0, selftest_drive(&dev, flags, MIG_STATE(STOP_COPY), &fd));
+	if (fd >= 0)
+		close(fd);
+	vfm_device_close(&dev);
+
+	ASSERT_EQ(0, vfm_device_open(selftest_bdf, &dev));
+	ASSERT_EQ(0, vfm_get_state(&dev, &state));
+	RULE_EXPECT("open.starts-running", state == MIG_STATE(RUNNING),
+		    "opened again after closing in STOP_COPY, the device is in %s",
+		    vfm_state_name(state));
+	/* And a migration from there works (RUNNING -> PRE_COPY or STOP_COPY). */
+	ret = vfm_set_state(&dev, flags & VFIO_MIGRATION_PRE_COPY ?
+			    MIG_STATE(PRE_COPY) : MIG_STATE(STOP_COPY), &fd);
+	RULE_EXPECT("open.starts-running", !ret, "starting a migration after reopening: %s",
+		    strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	vfm_reset(&dev);
+	vfm_device_close(&dev);
 }
 
 int main(int argc, char *argv[])

@@ -3,7 +3,19 @@
 #include <stdlib.h>
 
 #include "kselftest.h"
+#include "rules.h"
 #include "selftest.h"
+
+/* MIG_LIST_RULES=1: print the rule table (for run-conformance) and exit. */
+static void list_rules(void)
+{
+	const struct mig_rule *r;
+
+	for (r = mig_rules; r->id; r++)
+		printf("%s\t%s\t%s\t%s\n", r->id, r->must ? "MUST" : "SHOULD", r->text,
+		       r->source);
+	exit(0);
+}
 
 const char *selftest_bdf;
 
@@ -12,6 +24,8 @@ const char *selftest_get_bdf(int *argc, char *argv[])
 	static char bdf[32];
 	const char *env;
 
+	if (getenv("MIG_LIST_RULES"))
+		list_rules();
 	if (*argc > 1 && !vfm_parse_bdf(argv[*argc - 1], bdf, sizeof(bdf))) {
 		(*argc)--;
 		argv[*argc] = NULL;

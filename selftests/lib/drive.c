@@ -16,6 +16,7 @@
 #include <linux/vfio.h>
 
 #include "selftest.h"
+#include "rules.h"
 
 #define msg(dev, fmt, ...) \
 	fprintf(stderr, "# %s: " fmt "\n", (dev)->bdf, ##__VA_ARGS__)
@@ -53,7 +54,17 @@ int selftest_prepare(const char *bdf, struct vfm_device *dev, uint64_t *flags,
 		snprintf(why, whylen, "VFIO_DEVICE_GET_INFO: %s", strerror(-ret));
 		goto fail;
 	}
-	/* uAPI: only VFIO_DEVICE_RESET returns a device to RUNNING from anywhere. */
+	/*
+	 * uAPI: only VFIO_DEVICE_RESET returns a device to RUNNING from
+	 * anywhere.  A device that does not advertise it, yet resets when
+	 * asked, hides from VMMs the way they recover (mtty on 6.12).
+	 */
+	if (!(devflags & VFIO_DEVICE_FLAGS_RESET))
+		mig_rule_result("reset.advertised", vfm_reset(dev) != 0, __FILE__, __LINE__,
+				"%s resets, but VFIO_DEVICE_GET_INFO has no VFIO_DEVICE_FLAGS_RESET",
+				bdf);
+	else
+		mig_rule_result("reset.advertised", true, __FILE__, __LINE__, "%s", bdf);
 	if (!(devflags & VFIO_DEVICE_FLAGS_RESET)) {
 		snprintf(why, whylen, "%s has no VFIO_DEVICE_FLAGS_RESET: tests cannot return it to RUNNING",
 			 bdf);
@@ -86,6 +97,8 @@ int selftest_reset(const struct vfm_device *dev)
 	if (ret)
 		return ret;
 	/* uAPI: "VFIO_DEVICE_RESET ... return the device_state back to RUNNING" */
+	mig_rule_result("reset.running", state == VFIO_DEVICE_STATE_RUNNING, __FILE__,
+			__LINE__, "after VFIO_DEVICE_RESET the state is %s", vfm_state_name(state));
 	if (state != VFIO_DEVICE_STATE_RUNNING) {
 		msg(dev, "after VFIO_DEVICE_RESET the state is %s, not RUNNING",
 		    vfm_state_name(state));
