@@ -15,6 +15,7 @@ static const struct {
 	{ "setup", cmd_setup, "load mock-vfio-pci and bind devices to it" },
 	{ "unbind", cmd_unbind, "unbind devices and clear their driver_override" },
 	{ "list", cmd_list, "show devices, their driver, group and migration features" },
+	{ "migrate", cmd_migrate, "migrate devices: --src BDF,... --dst BDF,... (or --save/--load FILE)" },
 	{ "unload", cmd_unload, "remove mock-vfio-pci (devices bound to it are released)" },
 };
 

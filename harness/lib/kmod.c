@@ -23,6 +23,15 @@ static int load_by_name(struct kmod_ctx *ctx, const char *name)
 		vfm_err(name, "kmod_module_new_from_name: %s", strerror(-ret));
 		return ret;
 	}
+	/*
+	 * Built into the kernel (the debug kernel; libkmod learns it from
+	 * modules.builtin): nothing to load, and probing with
+	 * KMOD_PROBE_IGNORE_LOADED would fail to find a .ko.
+	 */
+	if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN) {
+		kmod_module_unref(mod);
+		return 0;
+	}
 	ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_LOADED,
 					      NULL, NULL, NULL, NULL);
 	if (ret > 0)

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-migrate migrate: source and destination as two processes joined by a
+ * socket, as two VMMs would be (the socket carries the stream one way and
+ * the return path the other), or one side against a file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "vfmmig.h"
+#include "vfmmock.h"
+#include "cli.h"
+#include "report.h"
+
+struct args {
+	char *src[VFM_MAX_DEVICES], *dst[VFM_MAX_DEVICES];
+	unsigned int nsrc, ndst;
+	const char *save, *load, *json, *timeline;
+	long workload;			/* pages/s on mock sources, -1: leave alone */
+	struct vfm_mig_opts opts;
+};
+
+static void usage(FILE *f)
+{
+	int i;
+
+	fprintf(f,
+		"usage: vfio-migrate migrate --src BDF[,BDF...] --dst BDF[,BDF...] [OPTIONS]\n"
+		"       vfio-migrate migrate --src BDF[,...] --save FILE [OPTIONS]\n"
+		"       vfio-migrate migrate --dst BDF[,...] --load FILE [OPTIONS]\n"
+		"  --precopy / --no-precopy   use PRE_COPY where offered (default on)\n"
+		"  --max-rounds N             pre-copy rounds before dirty data stops delaying switchover (30)\n"
+		"  --downtime-limit MS        dirty bytes that fit MS at the measured bandwidth converge (300)\n"
+		"  --workload RATE            mock sources: run the workload, RATE pages/s\n"
+		"  --json FILE                full report (JSON)\n"
+		"  --timeline FILE.svg        one lane per device, its states over time\n"
+		"  --misbehave MODE           a deliberately wrong VMM (testing monitors):\n");
+	for (i = 1; i < VFM_MB_NR; i++)
+		fprintf(f, "                               %s\n", vfm_misbehave_name(i));
+}
+
+static int split_bdfs(char *list, char **out, unsigned int *n)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == VFM_MAX_DEVICES) {
+			fprintf(stderr, "vfio-migrate: at most %d devices per side\n", VFM_MAX_DEVICES);
+			return -1;
+		}
+		out[(*n)++] = tok;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "src", required_argument, NULL, 's' },
+		{ "dst", required_argument, NULL, 'd' },
+		{ "save", required_argument, NULL, 'S' },
+		{ "load", required_argument, NULL, 'L' },
+		{ "precopy", no_argument, NULL, 'p' },
+		{ "no-precopy", no_argument, NULL, 'P' },
+		{ "max-rounds", required_argument, NULL, 'r' },
+		{ "downtime-limit", required_argument, NULL, 't' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "timeline", required_argument, NULL, 'T' },
+		{ "misbehave", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	char *end;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->workload = -1;
+	vfm_mig_opts_default(&a->opts);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (split_bdfs(optarg, a->src, &a->nsrc))
+				return -1;
+			break;
+		case 'd':
+			if (split_bdfs(optarg, a->dst, &a->ndst))
+				return -1;
+			break;
+		case 'S':
+			a->save = optarg;
+			break;
+		case 'L':
+			a->load = optarg;
+			break;
+		case 'p':
+		case 'P':
+			a->opts.precopy = c == 'p';
+			break;
+		case 'r':
+		case 't':
+		case 'w':
+			errno = 0;
+			{
+				unsigned long v = strtoul(optarg, &end, 0);
+
+				if (errno || *end || !*optarg || v > 1000000000UL) {
+					fprintf(stderr, "vfio-migrate: bad number '%s'\n", optarg);
+					return -1;
+				}
+				if (c == 'r')
+					a->opts.max_rounds = v;
+				else if (c == 't')
+					a->opts.downtime_limit_ms = v;
+				else
+					a->workload = v;
+			}
+			break;
+		case 'j':
+			a->json = optarg;
+			break;
+		case 'T':
+			a->timeline = optarg;
+			break;
+		case 'm':
+			a->opts.misbehave = vfm_misbehave_parse(optarg);
+			if (a->opts.misbehave == VFM_MB_NR) {
+				fprintf(stderr, "vfio-migrate: unknown --misbehave mode '%s'\n", optarg);
+				usage(stderr);
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || (a->save && a->load) ||
+	    (a->save && (!a->nsrc || a->ndst)) || (a->load && (!a->ndst || a->nsrc)) ||
+	    (!a->save && !a->load && (!a->nsrc || !a->ndst))) {
+		usage(stderr);
+		return -1;
+	}
+	if (a->nsrc && a->ndst && a->nsrc != a->ndst) {
+		fprintf(stderr, "vfio-migrate: %u source devices but %u destination devices\n",
+			a->nsrc, a->ndst);
+		return -1;
+	}
+	return 0;
+}
+
+static void start_workload(struct vfm_mig *m, long rate)
+{
+	unsigned int i;
+
+	for (i = 0; rate >= 0 && i < m->ndev; i++) {
+		if (!m->dev[i].mock) {
+			fprintf(stderr, "vfio-migrate: %s: not a mock device, no workload\n",
+				m->dev[i].dev.bdf);
+			continue;
+		}
+		vfm_mock_workload(&m->dev[i].dev, 0x5eed0000 + i, rate);
+	}
+}
+
+/* The destination process: its result goes back over the socket. */
+static int run_dest(struct args *a, int fd, int rp_fd)
+{
+	struct vfm_mig m;
+	int ret;
+
+	ret = vfm_mig_open(&m, VFM_DEST, a->dst, a->ndst, &a->opts);
+	if (ret && rp_fd >= 0)
+		vfm_mig_send_result(&m, rp_fd);
+	if (!ret)
+		ret = vfm_mig_dest(&m, fd, rp_fd);
+	vfm_mig_close(&m);
+	return ret ? 1 : 0;
+}
+
+static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
+{
+	json_object *r = vfm_mig_report(src, dst_side);
+	int ret = src->err ? 1 : 0;
+
+	print_summary(stdout, r);
+	if (a->json) {
+		if (json_object_to_file_ext(a->json, r, JSON_C_TO_STRING_PRETTY)) {
+			fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json,
+				json_util_get_last_err());
+			ret = ret ? ret : 1;
+		} else {
+			printf("report:   %s\n", a->json);
+		}
+	}
+	if (a->timeline) {
+		if (write_timeline(a->timeline, r))
+			ret = ret ? ret : 1;
+		else
+			printf("timeline: %s\n", a->timeline);
+	}
+	json_object_put(r);
+	return ret;
+}
+
+static int migrate(struct args *a)
+{
+	int sv[2], status = 0, ret;
+	struct vfm_mig src;
+	pid_t pid;
+
+	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
+	if (ret) {
+		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
+		vfm_mig_close(&src);
+		return 2;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		perror("vfio-migrate: socketpair");
+		vfm_mig_close(&src);
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("vfio-migrate: fork");
+		vfm_mig_close(&src);
+		return 1;
+	}
+	if (pid == 0) {
+		/* The source's device fds are not ours to hold. */
+		close(sv[0]);
+		vfm_mig_close(&src);
+		_exit(run_dest(a, sv[1], sv[1]));
+	}
+	close(sv[1]);
+	start_workload(&src, a->workload);
+	vfm_mig_source(&src, sv[0], sv[0]);
+	close(sv[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		fprintf(stderr, "vfio-migrate: the destination process died (status 0x%x)\n", status);
+	ret = finish(a, &src, src.peer_report);
+	vfm_mig_close(&src);
+	return ret;
+}
+
+static int save(struct args *a)
+{
+	struct vfm_mig src;
+	int fd, ret;
+
+	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
+	if (ret) {
+		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
+		vfm_mig_close(&src);
+		return 2;
+	}
+	fd = open(a->save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(errno));
+		vfm_mig_close(&src);
+		return 1;
+	}
+	start_workload(&src, a->workload);
+	vfm_mig_source(&src, fd, -1);
+	/* Data still in flight to the file counts: close() can fail. */
+	fd = close(fd) ? -errno : 0;
+	ret = finish(a, &src, NULL);
+	if (fd) {
+		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(-fd));
+		ret = 1;
+	}
+	vfm_mig_close(&src);
+	return ret;
+}
+
+static int load(struct args *a)
+{
+	struct vfm_mig dst;
+	json_object *r;
+	int fd, ret;
+
+	fd = open(a->load, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vfio-migrate: %s: %s\n", a->load, strerror(errno));
+		return 1;
+	}
+	ret = vfm_mig_open(&dst, VFM_DEST, a->dst, a->ndst, &a->opts);
+	if (ret) {
+		fprintf(stderr, "vfio-migrate: refused: %s\n", dst.error);
+		vfm_mig_close(&dst);
+		close(fd);
+		return 2;
+	}
+	ret = vfm_mig_dest(&dst, fd, -1) ? 1 : 0;
+	close(fd);
+	r = vfm_mig_side_report(&dst);
+	print_load_summary(stdout, r);
+	if (a->json && json_object_to_file_ext(a->json, r, JSON_C_TO_STRING_PRETTY))
+		fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json, json_util_get_last_err());
+	json_object_put(r);
+	vfm_mig_close(&dst);
+	return ret;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct args a;
+
+	if (parse(argc, argv, &a))
+		return 2;
+	/* A peer that went away must be an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (a.save)
+		return save(&a);
+	if (a.load)
+		return load(&a);
+	return migrate(&a);
+}

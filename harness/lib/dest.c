@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The destination role: RESUMING at each device's setup section, every
+ * DATA written in order to its data_fd, switchover-ack once all initial
+ * data is loaded, then RESUMING -> STOP as the validation point, the
+ * two-phase start, and the result back to the source.  Any failure resets
+ * every device: a RESUMING session can only be aborted by a reset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+#include <json-c/json.h>
+
+#include "mig_internal.h"
+#include "vfmstream.h"
+#include "log.h"
+
+#define BLOCK	(1 << 20)
+
+static int resume(struct vfm_mig *m, struct vfm_mdev *d)
+{
+	int ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_RESUMING, d->state, "resuming");
+
+	if (ret)
+		return vfm_mig_fail(m, "resuming", d, ret, "SET RESUMING");
+	if (d->data_fd < 0)
+		return vfm_mig_fail(m, "resuming", d, -EBADF, "RESUMING without a data_fd");
+	return 0;
+}
+
+/*
+ * write-before-resuming: write the first chunk to the fd of a RESUMING
+ * session the device has already left (reset), then load properly.
+ */
+static void write_stale(struct vfm_mig *m, struct vfm_mdev *d, const char *buf, size_t len)
+{
+	int stale = d->data_fd;
+	ssize_t n;
+
+	d->data_fd = -1;	/* kept open across the reset on purpose */
+	vfm_mdev_reset(d, "misbehave-reset");
+	n = write(stale, buf, len);
+	fprintf(stderr, "vfiomig: %s: misbehave: write to a data_fd while RUNNING: %s\n",
+		d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
+	close(stale);
+	d->stale_fd_written = true;
+	resume(m, d);
+}
+
+static int load_data(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_rstream *rs,
+		     const struct vfm_item *it, char *buf)
+{
+	uint64_t left = it->size;
+	int ret;
+
+	while (left) {
+		long n = vfm_rs_data(rs, buf, left < BLOCK ? left : BLOCK);
+
+		if (n < 0)
+			return vfm_mig_fail(m, "receive", d, n, "%s", rs->msg);
+		if (m->opts.misbehave == VFM_MB_WRITE_BEFORE_RESUMING && !d->stale_fd_written)
+			write_stale(m, d, buf, n);
+		if (d->data_fd < 0)
+			return vfm_mig_fail(m, "load", d, -EBADF, "no RESUMING data_fd");
+		/* Segmentation need not match the source's (uAPI). */
+		ret = vfm_write_all(d->data_fd, buf, n, 0);
+		if (ret)
+			return vfm_mig_fail(m, "load", d, ret, "write of the data_fd");
+		if (it->section_type == VFM_SEC_PART)
+			d->bytes_precopy += n;
+		else
+			d->bytes_stopcopy += n;
+		left -= n;
+	}
+	return 0;
+}
+
+/* Devices that must send INIT_DATA_SENT before we let the source switch over. */
+static bool ack_needed(const struct vfm_mig *m, const struct vfm_mdev *d)
+{
+	return m->opts.precopy && (d->flags & VFIO_MIGRATION_PRE_COPY);
+}
+
+static int maybe_ack(struct vfm_mig *m, int rp_fd)
+{
+	unsigned int i;
+
+	if (rp_fd < 0 || m->t_ack)
+		return 0;
+	for (i = 0; i < m->ndev; i++)
+		if (ack_needed(m, &m->dev[i]) && !m->dev[i].init_sent)
+			return 0;
+	m->t_ack = vfm_now_ns();
+	if (vfm_rp_send(rp_fd, VFM_RP_SWITCHOVER_ACK, NULL, 0))
+		return vfm_mig_fail(m, "return-path", NULL, -EPIPE, "sending switchover-ack");
+	return 0;
+}
+
+static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
+{
+	struct vfm_rstream *rs = malloc(sizeof(*rs));
+	struct vfm_item it;
+	unsigned int i;
+	int ret;
+
+	if (!rs)
+		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
+	vfm_rs_init(rs, in_fd);
+	ret = maybe_ack(m, rp_fd);	/* nothing to wait for: ack at once, as QEMU */
+	while (!ret) {
+		struct vfm_mdev *d;
+
+		ret = vfm_rs_next(rs, &it);
+		if (ret) {
+			ret = vfm_mig_fail(m, "receive", NULL, ret, "%s", rs->msg);
+			break;
+		}
+		if (it.kind == VFM_ITEM_EOF)
+			break;
+		if (it.instance >= m->ndev) {
+			ret = vfm_mig_fail(m, "receive", NULL, -EXDEV,
+					   "the stream has device %s (instance %u) but only %u destination devices",
+					   it.idstr, it.instance, m->ndev);
+			break;
+		}
+		d = &m->dev[it.instance];
+		switch (it.kind) {
+		case VFM_ITEM_SETUP:
+			snprintf(d->peer, sizeof(d->peer), "%s", it.idstr);
+			ret = resume(m, d);
+			break;
+		case VFM_ITEM_DATA:
+			ret = load_data(m, d, rs, &it, buf);
+			break;
+		case VFM_ITEM_INIT_DATA_SENT:
+			d->init_sent = true;
+			ret = maybe_ack(m, rp_fd);
+			break;
+		case VFM_ITEM_END_OF_STATE:
+			if (it.section_type == VFM_SEC_END)
+				d->complete = true;
+			break;
+		default:
+			break;
+		}
+	}
+	free(rs);
+	if (ret)
+		return ret;
+	for (i = 0; i < m->ndev; i++)
+		if (!m->dev[i].complete)
+			return vfm_mig_fail(m, "receive", &m->dev[i], -ENODATA,
+					    "the stream ended without this device's final state");
+	/* The validation point (D-3): strict, explicit, before any start. */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_ERROR, "validate");
+		if (ret)
+			return vfm_mig_fail(m, "validate", d, ret,
+					    "RESUMING -> STOP: the device rejected the state it was given");
+		vfm_mdev_read_digest(d, &d->digest, &d->has_digest);
+	}
+	ret = vfm_mig_start_all(m, "p2p-start", "start");
+	m->t_running = vfm_now_ns();
+	return ret;
+}
+
+int vfm_mig_dest(struct vfm_mig *m, int in_fd, int rp_fd)
+{
+	char *buf = malloc(BLOCK);
+	unsigned int i;
+	int ret;
+
+	ret = buf ? run(m, in_fd, rp_fd, buf) :
+		    vfm_mig_fail(m, "setup", NULL, -ENOMEM, "buffer");
+	if (ret) {
+		m->rolled_back = true;
+		m->rollback_clean = true;
+		for (i = 0; i < m->ndev; i++)
+			if (vfm_mdev_reset(&m->dev[i], "reset"))
+				m->rollback_clean = false;
+	}
+	m->t_end = vfm_now_ns();
+	free(buf);
+	if (rp_fd >= 0)
+		vfm_mig_send_result(m, rp_fd);
+	return m->err;
+}
+
+int vfm_mig_send_result(const struct vfm_mig *m, int rp_fd)
+{
+	json_object *r = vfm_mig_side_report(m);
+	const char *s = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+	int ret = vfm_rp_send(rp_fd, VFM_RP_RESULT, s, strlen(s));
+
+	json_object_put(r);
+	return ret;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared between the migration roles of libvfiomig; not public. */
+#ifndef VFMMIG_INTERNAL_H
+#define VFMMIG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfmmig.h"
+
+/* Return-path messages, destination -> source: be32 type, be32 len, payload. */
+enum { VFM_RP_SWITCHOVER_ACK = 1, VFM_RP_RESULT = 2 };
+#define VFM_RP_MAX	(4 << 20)
+
+int vfm_rp_send(int fd, uint32_t type, const void *buf, uint32_t len);
+/*
+ * Receive one message within @timeout_ms (0: only if one is waiting).
+ * 0 with *buf malloc()ed (NUL-terminated), -EAGAIN if none came, -ENODATA if
+ * the peer closed, or another -errno.
+ */
+int vfm_rp_recv(int fd, int timeout_ms, uint32_t *type, char **buf, uint32_t *len);
+
+/* SET with recovery, recorded as an arc of device @d, in @phase. */
+int vfm_mdev_set(struct vfm_mdev *d, uint32_t to, uint32_t recover, const char *phase);
+/* VFIO_DEVICE_RESET, recorded as an arc to RUNNING. */
+int vfm_mdev_reset(struct vfm_mdev *d, const char *phase);
+/* Record the first failure: step, device (or NULL), -errno, message. */
+int vfm_mig_fail(struct vfm_mig *m, const char *step, const struct vfm_mdev *d, int err,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Mocks: latch the digest now (the device must be stopped to mean anything). */
+void vfm_mdev_read_digest(struct vfm_mdev *d, uint64_t *out, bool *has);
+
+/* Two-phase stop/start of all devices (phases.c); the first error is returned. */
+int vfm_mig_stop_all(struct vfm_mig *m);
+int vfm_mig_start_all(struct vfm_mig *m, const char *p2p_phase, const char *run_phase);
+/* Source rollback: every device back to RUNNING in P2P order (phases.c). */
+void vfm_mig_restart_source(struct vfm_mig *m);
+
+#endif /* VFMMIG_INTERNAL_H */

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Stopping and starting a group of devices in two phases (QEMU's
+ * vm_state_notify(): every prepare callback, then every main callback).
+ * With P2P, no device may be stopped while another can still initiate P2P
+ * DMA towards it (P-1), and none may run while a peer is stopped (P-2); the
+ * *_P2P states exist so that every device first stops initiating, then
+ * every device stops.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <linux/vfio.h>
+
+#include "mig_internal.h"
+
+static bool has_p2p(const struct vfm_mdev *d)
+{
+	return d->flags & VFIO_MIGRATION_P2P;
+}
+
+static bool stopped(uint32_t s)
+{
+	return s == VFIO_DEVICE_STATE_STOP || s == VFIO_DEVICE_STATE_STOP_COPY ||
+	       s == VFIO_DEVICE_STATE_RESUMING;
+}
+
+int vfm_mig_stop_all(struct vfm_mig *m)
+{
+	bool naive = m->opts.misbehave == VFM_MB_NAIVE_STOP;
+	bool restart = m->opts.misbehave == VFM_MB_RESTART_PRECOPY;
+	int i, ret;
+
+	m->t_stop = vfm_now_ns();
+	/* Phase 1, in reverse order as QEMU stops: stop initiating P2P. */
+	for (i = m->ndev - 1; !naive && i >= 0; i--) {
+		struct vfm_mdev *d = &m->dev[i];
+		uint32_t to = d->state == VFIO_DEVICE_STATE_PRE_COPY ?
+			      VFIO_DEVICE_STATE_PRE_COPY_P2P : VFIO_DEVICE_STATE_RUNNING_P2P;
+
+		if (!has_p2p(d))
+			continue;
+		ret = vfm_mdev_set(d, to, d->state, "p2p-stop");
+		if (ret)
+			return vfm_mig_fail(m, "p2p-stop", d, ret, "SET %s", vfm_state_name(to));
+	}
+	/*
+	 * Phase 2: stop.  A pre-copy device goes straight to STOP_COPY: via
+	 * STOP its transfer would end and restart from scratch (S-2).
+	 */
+	for (i = m->ndev - 1; i >= 0; i--) {
+		struct vfm_mdev *d = &m->dev[i];
+		uint32_t to = d->precopy && !restart ? VFIO_DEVICE_STATE_STOP_COPY :
+			      VFIO_DEVICE_STATE_STOP;
+
+		ret = vfm_mdev_set(d, to, d->state, naive ? "naive-stop" : "stop");
+		if (ret)
+			return vfm_mig_fail(m, "stop", d, ret, "SET %s", vfm_state_name(to));
+		vfm_mdev_read_digest(d, &d->digest, &d->has_digest);
+	}
+	m->t_stopped = vfm_now_ns();
+	return 0;
+}
+
+int vfm_mig_start_all(struct vfm_mig *m, const char *p2p_phase, const char *run_phase)
+{
+	bool naive = m->role == VFM_DEST && m->opts.misbehave == VFM_MB_NAIVE_START;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; !naive && i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (!has_p2p(d) || d->state == VFIO_DEVICE_STATE_RUNNING_P2P)
+			continue;
+		ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING_P2P, d->state, p2p_phase);
+		if (ret)
+			return vfm_mig_fail(m, p2p_phase, d, ret, "SET RUNNING_P2P");
+	}
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING, d->state,
+				   naive ? "naive-start" : run_phase);
+		if (ret)
+			return vfm_mig_fail(m, run_phase, d, ret, "SET RUNNING");
+	}
+	return 0;
+}
+
+void vfm_mig_restart_source(struct vfm_mig *m)
+{
+	bool clean = true;
+	unsigned int i;
+
+	m->rolled_back = true;
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (d->state == VFM_STATE_UNKNOWN && vfm_get_state(&d->dev, &d->state))
+			d->state = VFM_STATE_UNKNOWN;
+		/*
+		 * A stopped device gets to STOP first, where its state can be
+		 * compared with the one it had when it stopped.
+		 */
+		if (stopped(d->state) && d->state != VFIO_DEVICE_STATE_STOP &&
+		    vfm_mdev_set(d, VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_ERROR, "rollback"))
+			clean = false;
+		if (d->state == VFIO_DEVICE_STATE_STOP) {
+			vfm_mdev_read_digest(d, &d->restart_digest, &d->has_restart_digest);
+			if (d->has_digest && d->has_restart_digest && d->digest != d->restart_digest)
+				clean = false;
+		}
+	}
+	/* Recovery obeys P-2 too (QEMU's paused-VM failure path does not). */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (!has_p2p(d) || d->state == VFIO_DEVICE_STATE_RUNNING ||
+		    d->state == VFIO_DEVICE_STATE_RUNNING_P2P)
+			continue;
+		if (vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_ERROR,
+				 "rollback-p2p"))
+			clean = false;
+	}
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (d->state != VFIO_DEVICE_STATE_RUNNING &&
+		    vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_ERROR, "rollback"))
+			clean = false;
+	}
+	m->rollback_clean = clean;
+}
