@@ -75,6 +75,21 @@ static int mock_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 	return vfio_pci_core_mmap(vdev, vma);
 }
 
+/* MOCK_BUG_NO_RESET_FLAG: hide VFIO_DEVICE_FLAGS_RESET, as mtty does. */
+static long mock_info_without_reset(struct vfio_device *vdev, unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+	long ret = vfio_pci_core_ioctl(vdev, VFIO_DEVICE_GET_INFO, arg);
+
+	if (ret)
+		return ret;
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	info.flags &= ~VFIO_DEVICE_FLAGS_RESET;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
 static long mock_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		       unsigned long arg)
 {
@@ -91,6 +106,10 @@ static long mock_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_IOEVENTFD:
 		/* ioeventfds write the real BAR behind our back. */
 		return -ENOTTY;
+	case VFIO_DEVICE_GET_INFO:
+		if (mock_bug(NO_RESET_FLAG))
+			return mock_info_without_reset(vdev, arg);
+		break;
 	}
 	return vfio_pci_core_ioctl(vdev, cmd, arg);
 }

@@ -134,6 +134,14 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 	 * so refuse them before asking it.
 	 */
 	if (m->mig_state == VFIO_DEVICE_STATE_STOP_COPY &&
+	    (new == VFIO_DEVICE_STATE_PRE_COPY || new == VFIO_DEVICE_STATE_PRE_COPY_P2P) &&
+	    mock_bug(BLOCKED_ARC_SPIN)) {
+		while (!fatal_signal_pending(current))
+			cond_resched();
+		res = ERR_PTR(-EINTR);
+		goto out_unlock;
+	}
+	if (m->mig_state == VFIO_DEVICE_STATE_STOP_COPY &&
 	    (new == VFIO_DEVICE_STATE_PRE_COPY || new == VFIO_DEVICE_STATE_PRE_COPY_P2P)) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "set state STOP_COPY->%u refused: the uAPI does not permit it\n",
@@ -218,13 +226,16 @@ const struct vfio_migration_ops mock_mig_ops = {
 /* Back to RUNNING with power-on device state; sessions over. */
 static void mock_migration_reset(struct mock_device *m, bool sync)
 {
-	mock_save_end(m, sync);
-	mock_resume_end(m, sync);
+	if (!mock_bug(FD_SURVIVES_RESET)) {
+		mock_save_end(m, sync);
+		mock_resume_end(m, sync);
+	}
 	mock_state_reset(m);
 	mock_set_active(m, true);
 	mock_set_p2p(m, true);
 	m->precopy_abandoned = false;
-	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
+	if (!mock_bug(NO_STATE_RESET))
+		WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
 	mock_log(pci_name(m->core.pdev), "reset state=RUNNING");
 }
 
@@ -260,6 +271,14 @@ void mock_reset_done(struct pci_dev *pdev)
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
 	struct mock_device *m = container_of(core, struct mock_device, core);
 
+	if (mock_bug(STATE_SURVIVES_CLOSE) && !READ_ONCE(m->opened))
+		return;		/* like an mdev: no reset around open and close */
+	if (mock_bug(NAIVE_RESET_LOCK)) {
+		mutex_lock(&m->state_mutex);	/* under memory_lock: the cycle */
+		mock_migration_reset(m, false);
+		mutex_unlock(&m->state_mutex);
+		return;
+	}
 	spin_lock(&m->reset_lock);
 	m->deferred_reset = true;
 	if (!mutex_trylock(&m->state_mutex)) {
@@ -273,9 +292,10 @@ void mock_reset_done(struct pci_dev *pdev)
 void mock_migration_open(struct mock_device *m)
 {
 	mutex_lock(&m->state_mutex);
-	m->opened = true;
+	WRITE_ONCE(m->opened, true);
 	WRITE_ONCE(m->owner_tgid, current->tgid);
-	mock_migration_reset(m, true);
+	if (!mock_bug(STATE_SURVIVES_CLOSE))
+		mock_migration_reset(m, true);
 	mock_state_mutex_unlock(m);
 }
 
@@ -286,9 +306,10 @@ void mock_migration_close(struct mock_device *m)
 	mock_resume_end(m, true);
 	mock_set_active(m, false);
 	mock_set_p2p(m, false);
-	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
+	if (!mock_bug(STATE_SURVIVES_CLOSE))
+		WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
 	m->precopy_v2 = false;
-	m->opened = false;
+	WRITE_ONCE(m->opened, false);
 	WRITE_ONCE(m->owner_tgid, 0);
 	mock_state_mutex_unlock(m);
 	cancel_delayed_work_sync(&m->wl_work);

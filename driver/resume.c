@@ -357,13 +357,16 @@ int mock_resume_commit(struct mock_device *m)
 		ret = -EREMOTEIO;
 		goto out_unlock;
 	}
-	if (r->error || !r->ended) {
+	if (r->error && mock_bug(LOAD_REJECTED))
+		goto out_commit;
+	if (r->error || (!r->ended && !mock_bug(ACCEPT_TRUNCATED))) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "leaving RESUMING refused: the stream %s\n",
 				     r->error ? "was rejected" : "is incomplete");
 		ret = -ENODATA;
 		goto out_unlock;
 	}
+out_commit:
 	down_write(&m->mem_free_sem);
 	mutex_lock(&m->mem_lock);
 	swap(m->mem, r->mem);

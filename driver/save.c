@@ -352,6 +352,8 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 	up_read(&s->m->mem_free_sem);
 	if (done)
 		ret = done;
+	else if (ret == -ENOMSG && mock_bug(ENOMSG_ZERO))
+		ret = 0;
 out_unlock:
 	mutex_unlock(&s->lock);
 	mock_trace_data(s->name, "read", want, ret);
@@ -392,7 +394,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
 		 */
-		if (READ_ONCE(m->precopy_v2)) {
+		if (READ_ONCE(m->precopy_v2) && !mock_bug(ECHO_FLAGS)) {
 			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
 			s->reinit = false;
 		}
