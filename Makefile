@@ -8,13 +8,14 @@
 #   make demo       boot the VM and show the mock devices
 #   make bench      benchmarks in the VM, as ratios measured in the same run
 #   make lint       checkpatch --strict and sparse/W=1 on the driver
+#   make debug-kernel  the debug guest kernel (cached) and the module built against it
 #
 # KVER=6.12.<N>+deb12-amd64 picks the guest kernel (default: newest in the
 # archive, then whatever build/kver records).  BUILD=dir moves the build tree.
 
 BUILD ?= build
 KVER ?=
-GOALS := all check demo bench lint driver userspace
+GOALS := all check demo bench lint driver userspace debug-kernel
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -25,7 +26,8 @@ $(GOALS): deps
 deps:
 	@scripts/install-deps $(BUILD) $(KVER)
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results
+	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results \
+		$(BUILD)/module-debug $(BUILD)/module-debug-naive $(BUILD)/module-lint $(BUILD)/bugs
 	@if [ -s $(BUILD)/kver ]; then \
 		$(MAKE) -s -C /usr/src/linux-headers-$$(cat $(BUILD)/kver) M=$(CURDIR) clean; fi
 else
@@ -57,15 +59,23 @@ SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/
 UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/unit/%,$(wildcard harness/tests/*_test.c))
 VFIO_MIGRATE := $(BUILD)/bin/vfio-migrate
 BENCH := $(patsubst harness/bench/%.c,$(BUILD)/bin/%,$(wildcard harness/bench/*.c))
+# Run by vm-images/guest-lockdep on the debug kernel only, not per device.
+LOCKDEP_TESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/lockdep/*.c))
 
 .PHONY: $(GOALS) FORCE
 .SECONDARY:
 .DEFAULT_GOAL := all
 all: driver userspace
-userspace: $(VFIO_MIGRATE) $(SELFTESTS) $(UNIT_TESTS) $(BENCH)
+userspace: $(VFIO_MIGRATE) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(LOCKDEP_TESTS)
 
 driver: FORCE
 	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+
+# The debug guest kernel (built once, cached in /var/cache/mock-vfio-pci)
+# and the module built against it in $(BUILD)/module-debug.
+debug-kernel: FORCE
+	@vm-images/debug-kernel/build $(BUILD)
+	@vm-images/debug-kernel/build-module $(BUILD) $(BUILD)/module-debug
 
 $(OBJ)/harness/%.o: harness/%.c
 	@mkdir -p $(@D)
@@ -110,6 +120,10 @@ bench: all
 
 demo: all
 	@vm-images/run-in-vm -b $(BUILD) -t 300 -- vm-images/guest-demo $(BUILD)
+	@rm -rf $(BUILD)/results/demo && mkdir -p $(BUILD)/results/demo && \
+		cp $(BUILD)/vm/run/demo/report.json $(BUILD)/vm/run/demo/timeline.svg $(BUILD)/results/demo/ && \
+		echo "report:   $(BUILD)/results/demo/report.json" && \
+		echo "timeline: $(BUILD)/results/demo/timeline.svg"
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 endif
