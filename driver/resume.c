@@ -350,6 +350,8 @@ int mock_resume_commit(struct mock_device *m)
 	struct mock_resume_file *r = m->resume;
 	int ret = 0;
 
+	if (!r)		/* only MOCK_BUG_NO_STATE_RESET gets here without one */
+		return -ENODATA;
 	mutex_lock(&r->lock);
 	if (m->faults.reject_resume) {
 		m->faults.reject_resume = false;

@@ -526,6 +526,8 @@ void mock_save_to_stop_copy(struct mock_device *m)
 {
 	struct mock_save_file *s = m->save;
 
+	if (!s)		/* only MOCK_BUG_NO_STATE_RESET gets here without one */
+		return;
 	mutex_lock(&m->mem_lock);
 	s->stop_copy = true;
 	m->tracking = NULL;
@@ -572,6 +574,8 @@ bool mock_save_at_eof(struct mock_device *m)
 	struct mock_save_file *s = m->save;
 	bool eof;
 
+	if (!s)
+		return true;
 	mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
 	eof = (s->tail_done && !s->staged) ||
