@@ -14,9 +14,6 @@
 
 static u64 mock_reg_read(struct mock_device *m, u32 reg)
 {
-	u64 addr = m->regs.mem_addr;
-	u64 val = 0;
-
 	switch (reg) {
 	case MOCK_REG_ID:
 		return MOCK_ID;
@@ -29,7 +26,7 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 	case MOCK_REG_MIG_STATE:
 		return READ_ONCE(m->mig_state);
 	case MOCK_REG_MEM_ADDR:
-		return addr;
+		return m->regs.mem_addr;
 	case MOCK_REG_WL_CTRL:
 		return m->regs.wl_ctrl;
 	case MOCK_REG_WL_RATE:
@@ -59,7 +56,7 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 	case MOCK_REG_P2P_DROPPED:
 		return m->p2p_dropped;
 	}
-	return val;
+	return 0;
 }
 
 /* MEM_DATA: device memory at MEM_ADDR; all-ones beyond the end. */
