@@ -58,6 +58,7 @@ SELFTEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*_test.c))
 UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/unit/%,$(wildcard harness/tests/*_test.c))
 VFIO_MIGRATE := $(BUILD)/bin/vfio-migrate
+VFIO_MIGCHECK := $(BUILD)/bin/vfio-migcheck
 BENCH := $(patsubst harness/bench/%.c,$(BUILD)/bin/%,$(wildcard harness/bench/*.c))
 # Run by vm-images/guest-lockdep on the debug kernel only, not per device.
 LOCKDEP_TESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/lockdep/*.c))
@@ -66,7 +67,7 @@ LOCKDEP_TESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selfte
 .SECONDARY:
 .DEFAULT_GOAL := all
 all: driver userspace
-userspace: $(VFIO_MIGRATE) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(LOCKDEP_TESTS)
+userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(LOCKDEP_TESTS)
 
 driver: FORCE
 	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
@@ -90,6 +91,10 @@ $(LIBVFIOMIG): $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 	$(AR) rcs $@ $^
 
 $(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LIBS)
+
+$(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
 

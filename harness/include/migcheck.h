@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vfio-migcheck: the VMM-side migration rules evaluated over recorded traces
+ * (mock-vfio-pci's event log, QEMU's -trace output, QMP VFIO_MIGRATION
+ * events).  The rules themselves are uapi/mock_vfio_rules.h, shared with the
+ * driver's live monitor.  Documentation/migcheck.rst.
+ */
+#ifndef MIGCHECK_H
+#define MIGCHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mock_vfio_rules.h"
+
+enum mc_kind {
+	MC_SET,			/* the VMM asked for a state (to, ret) */
+	MC_ARC,			/* the device made one arc (from, to, ret) */
+	MC_STATE,		/* the device is now in a state (to) */
+	MC_READ,		/* read() on a saving data_fd (len, ret) */
+	MC_WRITE,		/* write() on a resuming data_fd (len, ret) */
+	MC_PRECOPY_INFO,	/* VFIO_MIG_GET_PRECOPY_INFO (ret) */
+	MC_P2P,			/* P2P writes into peer (writes, dropped) */
+	MC_RESET,		/* reset or open: back to RUNNING, in VM vm */
+	MC_VIOLATION,		/* a violation the device's monitor recorded (rule) */
+};
+
+#define MC_NAME_LEN	64
+
+struct mc_event {
+	enum mc_kind kind;
+	char dev[MC_NAME_LEN];
+	char peer[MC_NAME_LEN];		/* MC_P2P */
+	char rule[8];			/* MC_VIOLATION */
+	uint32_t from, to;		/* states */
+	long long ret;
+	unsigned long long len;
+	unsigned int writes, dropped;
+	long long vm;			/* MC_RESET: the device's VM from now on, -1 unknown */
+	char where[MC_NAME_LEN + 16];	/* "file:line" */
+	char text[160];			/* the line as read, for messages */
+};
+
+enum mc_format { MC_FMT_AUTO, MC_FMT_MOCK, MC_FMT_QEMU, MC_FMT_QMP, MC_FMT_NR };
+
+const char *mc_format_name(enum mc_format f);
+/* MC_FMT_NR if @name is none of "auto", "mock", "qemu", "qmp". */
+enum mc_format mc_format_parse(const char *name);
+
+/*
+ * Parses one line of a trace in format @fmt (never MC_FMT_AUTO) into @ev.
+ * Returns 1 for an event, 0 for a line that carries none (another trace
+ * event, a QMP reply, a blank line), -1 for a malformed line, with a reason
+ * in @why (at least 128 bytes).
+ */
+int mc_parse_line(enum mc_format fmt, const char *line, struct mc_event *ev, char *why);
+
+/* The format a line looks like, MC_FMT_NR if none. */
+enum mc_format mc_sniff(const char *line);
+
+struct mc_events {
+	struct mc_event *ev;
+	size_t n, cap;
+};
+
+/*
+ * Appends every event of the file at @path (format @fmt, or sniffed from its
+ * first recognisable line with MC_FMT_AUTO).  Returns 0, or -1 after one
+ * message naming the file and line.
+ */
+int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out);
+void mc_events_free(struct mc_events *e);
+
+/* Verdict per rule. */
+enum mc_verdict { MC_PASS, MC_FAIL, MC_UNOBSERVED };
+
+struct mc_rule_result {
+	enum mc_verdict verdict;
+	unsigned int count;		/* violations the checker found */
+	unsigned int monitor;		/* violations the device's log recorded */
+	char first[512];		/* the first offending event, explained */
+};
+
+struct mc_result {
+	struct mc_rule_result rule[MIG_RULE_NR];
+	unsigned int devices, events;
+};
+
+/*
+ * Evaluates every rule over @e, in order, all devices taken as one VM.
+ * Returns the number of rules that failed.
+ */
+int mc_check(const struct mc_events *e, struct mc_result *res);
+
+/* The per-rule table of Documentation/migcheck.rst. */
+void mc_print(FILE *f, const struct mc_result *res);
+
+#endif /* MIGCHECK_H */

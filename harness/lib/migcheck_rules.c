@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vfio-migcheck's evaluation: replays the events of every device in order,
+ * tracking each device's state, and asks the shared rule predicates of
+ * uapi/mock_vfio_rules.h (the ones the driver's monitor uses) whether each
+ * step breaks a rule.  All devices of the input are taken as one VM.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migcheck.h"
+
+struct mc_device {
+	char name[MC_NAME_LEN];
+	long long vm;		/* devices are compared only within one VM */
+	uint32_t state;
+	int at_eof;		/* the STOP_COPY stream was read to its end */
+	int precopy_abandoned;	/* for S-2 */
+};
+
+struct mc_state {
+	struct mc_device *dev;
+	size_t n;
+	struct mc_result *res;
+	bool obs[MIG_RULE_NR];	/* what the trace can show at all */
+};
+
+static struct mc_device *device(struct mc_state *st, const char *name)
+{
+	struct mc_device *d;
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(st->dev[i].name, name))
+			return &st->dev[i];
+	d = realloc(st->dev, (st->n + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	st->dev = d;
+	d = &st->dev[st->n++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->state = VFIO_DEVICE_STATE_RUNNING;	/* U-7: open and reset give RUNNING */
+	return d;
+}
+
+static void breaks(struct mc_state *st, enum mig_rule rule, const struct mc_event *ev,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void breaks(struct mc_state *st, enum mig_rule rule, const struct mc_event *ev,
+		   const char *fmt, ...)
+{
+	struct mc_rule_result *r = &st->res->rule[rule];
+	char what[160];
+	va_list ap;
+
+	if (!st->obs[rule] || r->count++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(r->first, sizeof(r->first), "%s: %s: %s", ev->where, what, ev->text);
+}
+
+/* @d enters @to: the multi-device rules, S-2 and U-11. */
+static void enter(struct mc_state *st, struct mc_device *d, uint32_t to,
+		  const struct mc_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		struct mc_device *p = &st->dev[i];
+
+		if (p == d || p->vm != d->vm || !d->vm)
+			continue;
+		if (mig_breaks_p1(to, p->state))
+			breaks(st, MIG_RULE_P1, ev, "%s enters %s while %s is %s", d->name,
+			       mig_state_name(to), p->name, mig_state_name(p->state));
+		if (mig_breaks_p2(to, p->state))
+			breaks(st, MIG_RULE_P2, ev, "%s enters %s while %s is %s", d->name,
+			       mig_state_name(to), p->name, mig_state_name(p->state));
+	}
+	if (mig_s2_track(d->state, to, &d->precopy_abandoned))
+		breaks(st, MIG_RULE_S2, ev, "%s: STOP->STOP_COPY after a pre-copy left without STOP_COPY",
+		       d->name);
+	if (mig_breaks_u11(d->state, to, d->at_eof))
+		breaks(st, MIG_RULE_U11, ev, "%s leaves STOP_COPY for %s before reading to the end",
+		       d->name, mig_state_name(to));
+	if (to == VFIO_DEVICE_STATE_STOP_COPY && d->state != to)
+		d->at_eof = 0;
+	d->state = to;
+}
+
+/* Which rules this trace can show at all (a QEMU trace has no reads). */
+static void observable(const struct mc_events *e, bool obs[MIG_RULE_NR])
+{
+	size_t i;
+
+	memset(obs, 0, sizeof(bool) * MIG_RULE_NR);
+	for (i = 0; i < e->n; i++) {
+		switch (e->ev[i].kind) {
+		case MC_ARC:
+		case MC_STATE:
+			obs[MIG_RULE_P1] = obs[MIG_RULE_P2] = obs[MIG_RULE_S2] = true;
+			break;
+		case MC_SET:
+			obs[MIG_RULE_U2] = obs[MIG_RULE_U3] = true;
+			break;
+		case MC_READ:
+			obs[MIG_RULE_U9] = obs[MIG_RULE_U11] = true;
+			break;
+		case MC_WRITE:
+			obs[MIG_RULE_U9] = true;
+			break;
+		case MC_PRECOPY_INFO:
+			obs[MIG_RULE_U10] = true;
+			break;
+		case MC_P2P:
+			obs[MIG_RULE_P5] = true;
+			break;
+		default:
+			break;
+		}
+	}
+	/* U-11 needs the reads of a STOP_COPY session and the arc out of it. */
+	obs[MIG_RULE_U11] = obs[MIG_RULE_U11] && obs[MIG_RULE_P1];
+}
+
+static int rule_by_id(const char *id)
+{
+	int r;
+
+	for (r = 0; r < MIG_RULE_NR; r++)
+		if (!strcmp(id, mig_rule_id(r)))
+			return r;
+	return -1;
+}
+
+static void step(struct mc_state *st, const struct mc_event *ev)
+{
+	struct mc_device *d = device(st, ev->dev), *p;
+	int r;
+
+	if (!d)
+		return;
+	switch (ev->kind) {
+	case MC_RESET:
+		d->vm = ev->vm;
+		d->state = VFIO_DEVICE_STATE_RUNNING;
+		d->at_eof = 0;
+		d->precopy_abandoned = 0;
+		break;
+	case MC_ARC:
+		if (ev->ret == 0)
+			enter(st, d, ev->to, ev);
+		break;
+	case MC_STATE:
+		enter(st, d, ev->to, ev);
+		/* A state the VMM settled in: running again ends an old pre-copy. */
+		if (ev->to == VFIO_DEVICE_STATE_RUNNING)
+			d->precopy_abandoned = 0;
+		break;
+	case MC_SET:
+		if (mig_breaks_u2(ev->to))
+			breaks(st, MIG_RULE_U2, ev, "%s: ERROR requested", d->name);
+		if (mig_breaks_u3(d->state, ev->to))
+			breaks(st, MIG_RULE_U3, ev, "%s: %s requested in STOP_COPY", d->name,
+			       mig_state_name(ev->to));
+		if (ev->ret == 0 && ev->to == VFIO_DEVICE_STATE_RUNNING && d->state == ev->to)
+			d->precopy_abandoned = 0;
+		break;
+	case MC_READ:
+	case MC_WRITE:
+		if (mig_breaks_u9(d->state, ev->kind == MC_WRITE))
+			breaks(st, MIG_RULE_U9, ev, "%s: %s in %s", d->name,
+			       ev->kind == MC_WRITE ? "write" : "read", mig_state_name(d->state));
+		if (ev->kind == MC_READ && d->state == VFIO_DEVICE_STATE_STOP_COPY && ev->ret == 0)
+			d->at_eof = 1;
+		break;
+	case MC_PRECOPY_INFO:
+		if (mig_breaks_u10(d->state))
+			breaks(st, MIG_RULE_U10, ev, "%s: PRECOPY_INFO in %s", d->name,
+			       mig_state_name(d->state));
+		break;
+	case MC_P2P:
+		p = device(st, ev->peer);
+		if (ev->dropped || (p && ev->writes && mig_breaks_p5(p->state)))
+			breaks(st, MIG_RULE_P5, ev, "P2P from %s into %s (%s)", d->name, ev->peer,
+			       p ? mig_state_name(p->state) : "?");
+		break;
+	case MC_VIOLATION:
+		r = rule_by_id(ev->rule);
+		if (r >= 0)
+			st->res->rule[r].monitor++;
+		break;
+	}
+}
+
+int mc_check(const struct mc_events *e, struct mc_result *res)
+{
+	struct mc_state st = { .res = res };
+	int r, failed = 0;
+	size_t i;
+
+	memset(res, 0, sizeof(*res));
+	observable(e, st.obs);
+	/*
+	 * Every device is there from the start, RUNNING (U-7), so that the
+	 * first device to stop is compared with all.  One whose trace begins
+	 * with its open (a mock log) is in no VM until then; devices of traces
+	 * without VMs (QEMU's) are all in one.
+	 */
+	for (i = 0; i < e->n; i++) {
+		size_t n = st.n;
+		struct mc_device *d = device(&st, e->ev[i].dev);
+
+		if (d && st.n > n)
+			d->vm = e->ev[i].kind == MC_RESET ? 0 : -1;
+	}
+	for (i = 0; i < e->n; i++)
+		step(&st, &e->ev[i]);
+	for (r = 0; r < MIG_RULE_NR; r++) {
+		struct mc_rule_result *rr = &res->rule[r];
+
+		rr->verdict = rr->count ? MC_FAIL : st.obs[r] ? MC_PASS : MC_UNOBSERVED;
+		failed += rr->verdict == MC_FAIL;
+	}
+	res->devices = st.n;
+	res->events = e->n;
+	free(st.dev);
+	return failed;
+}
+
+void mc_print(FILE *f, const struct mc_result *res)
+{
+	static const char *const verdict[] = {
+		[MC_PASS] = "PASS", [MC_FAIL] = "FAIL", [MC_UNOBSERVED] = "n/a",
+	};
+	int r;
+
+	fprintf(f, "%-5s %-7s %7s %7s  %s\n", "RULE", "VERDICT", "FOUND", "MONITOR",
+		"FIRST OFFENDING EVENT");
+	for (r = 0; r < MIG_RULE_NR; r++) {
+		const struct mc_rule_result *rr = &res->rule[r];
+
+		fprintf(f, "%-5s %-7s %7u %7u  %s\n", mig_rule_id(r), verdict[rr->verdict],
+			rr->count, rr->monitor,
+			rr->verdict == MC_FAIL ? rr->first :
+			rr->verdict == MC_UNOBSERVED ? "(nothing in the trace shows this rule)" : "");
+	}
+	fprintf(f, "%u devices, %u events\n", res->devices, res->events);
+}

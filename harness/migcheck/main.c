@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-migcheck: evaluate the VMM-side migration rules over recorded traces.
+ *
+ *   vfio-migcheck [--format auto|mock|qemu|qmp] [--expect RULES] FILE...
+ *
+ * Prints one line per rule (PASS, FAIL with the first offending event, or
+ * n/a when nothing in the traces shows the rule).  Exit status: 0 when no
+ * rule fails (with --expect: when exactly the listed rules fail), 1
+ * otherwise, 2 for bad usage or an unreadable or malformed trace.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migcheck.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vfio-migcheck [--format auto|mock|qemu|qmp] [--expect RULE,...] FILE...\n"
+		"  --format F    format of the FILEs that follow (default auto: sniffed per file)\n"
+		"                mock: mock-vfio-pci's /sys/kernel/debug/mock-vfio-pci/events\n"
+		"                qemu: QEMU -trace output (vfio_migration_set_state,\n"
+		"                      vfio_migration_set_device_state)\n"
+		"                qmp:  QMP output, one JSON object per line (VFIO_MIGRATION)\n"
+		"  --expect R,.. succeed only if exactly these rules fail (\"none\": no rule)\n"
+		"All devices of all FILEs are taken as one VM.  Documentation/migcheck.rst.\n");
+}
+
+/* Sets want[r] for each rule named in @list; -1 on an unknown name. */
+static int parse_expect(char *list, bool want[MIG_RULE_NR])
+{
+	char *tok, *save = NULL;
+	int r;
+
+	memset(want, 0, sizeof(bool) * MIG_RULE_NR);
+	if (!strcmp(list, "none"))
+		return 0;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (r = 0; r < MIG_RULE_NR; r++)
+			if (!strcmp(tok, mig_rule_id(r)))
+				break;
+		if (r == MIG_RULE_NR) {
+			fprintf(stderr, "vfio-migcheck: --expect: unknown rule '%s'\n", tok);
+			return -1;
+		}
+		want[r] = true;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	enum mc_format fmt = MC_FMT_AUTO;
+	struct mc_events ev = { 0 };
+	struct mc_result res;
+	bool want[MIG_RULE_NR], expect = false;
+	int c, r, files = 0, ok = 1;
+
+	/* "+": options apply to the files after them, so stop at each file. */
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "+f:e:h", opts, NULL);
+		if (c == -1) {
+			if (mc_read_file(argv[optind], fmt, &ev))
+				return 2;
+			files++;
+			optind++;
+			continue;
+		}
+		switch (c) {
+		case 'f':
+			fmt = mc_format_parse(optarg);
+			if (fmt == MC_FMT_NR) {
+				fprintf(stderr, "vfio-migcheck: --format: unknown format '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'e':
+			if (parse_expect(optarg, want))
+				return 2;
+			expect = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!files) {
+		usage(stderr);
+		return 2;
+	}
+	mc_check(&ev, &res);
+	mc_print(stdout, &res);
+	for (r = 0; r < MIG_RULE_NR; r++) {
+		bool failed = res.rule[r].verdict == MC_FAIL;
+
+		if (expect ? failed != want[r] : failed)
+			ok = 0;
+		if (expect && failed != want[r])
+			printf("expected %s to %s\n", mig_rule_id(r), want[r] ? "fail" : "pass");
+	}
+	mc_events_free(&ev);
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * The VMM-side migration rules that mock-vfio-pci's monitor checks live and
+ * vfio-migcheck checks over a recorded trace: one implementation for both.
+ *
+ * Everything here is a pure function of migration states (enum
+ * vfio_device_mig_state) and a few facts about a data transfer session, so
+ * the same code builds into the kernel module and into userspace.  The rule
+ * identifiers and their sources are those of the VMM-side reference tables
+ * (Documentation/monitor.rst, Documentation/migcheck.rst).
+ */
+#ifndef _UAPI_MOCK_VFIO_RULES_H
+#define _UAPI_MOCK_VFIO_RULES_H
+
+#include <linux/types.h>
+#include <linux/vfio.h>
+
+/* The rules, in the order the monitor's counters file lists them. */
+enum mig_rule {
+	MIG_RULE_P1,	/* STOP/STOP_COPY while a peer still RUNNING/PRE_COPY */
+	MIG_RULE_P2,	/* RUNNING/PRE_COPY while a peer STOP/STOP_COPY/RESUMING */
+	MIG_RULE_P5,	/* P2P write into a stopped device */
+	MIG_RULE_U8,	/* an old data_fd used while a newer session is live */
+	MIG_RULE_U9,	/* data_fd read/write outside its transfer state */
+	MIG_RULE_U10,	/* PRECOPY_INFO outside PRE_COPY/PRE_COPY_P2P */
+	MIG_RULE_U11,	/* STOP_COPY left before the stream reached EOF */
+	MIG_RULE_U14,	/* RESUMING left with an incomplete stream */
+	MIG_RULE_S2,	/* pre-copy session restarted through STOP */
+	MIG_RULE_U2,	/* ERROR requested */
+	MIG_RULE_U3,	/* PRE_COPY(_P2P) requested from STOP_COPY */
+	MIG_RULE_NR
+};
+
+/* Rules the device can observe; the monitor counts these. */
+#define MIG_RULE_NR_MONITOR	(MIG_RULE_S2 + 1)
+
+static inline const char *mig_rule_id(enum mig_rule rule)
+{
+	static const char *const id[MIG_RULE_NR] = {
+		[MIG_RULE_P1] = "P-1", [MIG_RULE_P2] = "P-2", [MIG_RULE_P5] = "P-5",
+		[MIG_RULE_U8] = "U-8", [MIG_RULE_U9] = "U-9", [MIG_RULE_U10] = "U-10",
+		[MIG_RULE_U11] = "U-11", [MIG_RULE_U14] = "U-14", [MIG_RULE_S2] = "S-2",
+		[MIG_RULE_U2] = "U-2", [MIG_RULE_U3] = "U-3",
+	};
+
+	return (unsigned int)rule < MIG_RULE_NR ? id[rule] : "?";
+}
+
+/* The uAPI's name of a state, as logs and traces print it. */
+static inline const char *mig_state_name(__u32 state)
+{
+	static const char *const name[] = {
+		[VFIO_DEVICE_STATE_ERROR] = "ERROR",
+		[VFIO_DEVICE_STATE_STOP] = "STOP",
+		[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
+		[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
+		[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
+		[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
+		[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
+		[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
+	};
+
+	return state <= VFIO_DEVICE_STATE_PRE_COPY_P2P ? name[state] : "INVALID";
+}
+
+/* State groups of the reference's trace model. */
+static inline int mig_state_initiating(__u32 s)	/* may initiate P2P */
+{
+	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_PRE_COPY;
+}
+
+static inline int mig_state_stopped(__u32 s)	/* device state frozen */
+{
+	return s == VFIO_DEVICE_STATE_STOP || s == VFIO_DEVICE_STATE_STOP_COPY ||
+	       s == VFIO_DEVICE_STATE_RESUMING;
+}
+
+static inline int mig_state_saving(__u32 s)	/* a saving data_fd is live */
+{
+	return s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
+	       s == VFIO_DEVICE_STATE_STOP_COPY;
+}
+
+static inline int mig_state_precopy(__u32 s)
+{
+	return s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
+/*
+ * P-1: a device enters STOP or STOP_COPY while a peer of the same VM is
+ * still RUNNING or PRE_COPY (it may still DMA into the stopped device).
+ */
+static inline int mig_breaks_p1(__u32 next, __u32 peer)
+{
+	return (next == VFIO_DEVICE_STATE_STOP || next == VFIO_DEVICE_STATE_STOP_COPY) &&
+	       mig_state_initiating(peer);
+}
+
+/* P-2: a device enters RUNNING or PRE_COPY while a peer is still stopped. */
+static inline int mig_breaks_p2(__u32 next, __u32 peer)
+{
+	return mig_state_initiating(next) && mig_state_stopped(peer);
+}
+
+/* P-5: a P2P write reaches a device whose state can no longer change. */
+static inline int mig_breaks_p5(__u32 target)
+{
+	return mig_state_stopped(target);
+}
+
+/* U-9: read() needs a saving state, write() needs RESUMING. */
+static inline int mig_breaks_u9(__u32 state, int is_write)
+{
+	return is_write ? state != VFIO_DEVICE_STATE_RESUMING : !mig_state_saving(state);
+}
+
+/* U-10: VFIO_MIG_GET_PRECOPY_INFO outside PRE_COPY and PRE_COPY_P2P. */
+static inline int mig_breaks_u10(__u32 state)
+{
+	return !mig_state_precopy(state);
+}
+
+/* U-11: leaving STOP_COPY (other than for another saving state) before EOF. */
+static inline int mig_breaks_u11(__u32 cur, __u32 next, int at_eof)
+{
+	return cur == VFIO_DEVICE_STATE_STOP_COPY && !mig_state_saving(next) && !at_eof;
+}
+
+/* U-2 and U-3, on what the VMM requested (not on single arcs). */
+static inline int mig_breaks_u2(__u32 requested)
+{
+	return requested == VFIO_DEVICE_STATE_ERROR;
+}
+
+static inline int mig_breaks_u3(__u32 cur, __u32 requested)
+{
+	return cur == VFIO_DEVICE_STATE_STOP_COPY && mig_state_precopy(requested);
+}
+
+/*
+ * S-2 needs one bit of history per device: whether a pre-copy session was
+ * ended without going through STOP_COPY.  mig_s2_track() updates it for one
+ * arc cur -> next and returns whether that arc breaks S-2: STOP -> STOP_COPY
+ * starting a new stream after such a pre-copy.  Only a session that ends in
+ * STOP_COPY (or a reset, which clears the bit) makes a later one clean: the
+ * abandoning arcs are the same whether the VMM cancelled or went on to stop
+ * (without P2P, PRE_COPY -> STOP passes through RUNNING).
+ */
+static inline int mig_s2_track(__u32 cur, __u32 next, int *precopy_abandoned)
+{
+	int breaks = cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_STOP_COPY &&
+		     *precopy_abandoned;
+
+	if (mig_state_saving(cur) && !mig_state_saving(next))
+		*precopy_abandoned = cur != VFIO_DEVICE_STATE_STOP_COPY;
+	return breaks;
+}
+
+#endif /* _UAPI_MOCK_VFIO_RULES_H */
