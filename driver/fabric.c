@@ -45,11 +45,14 @@ void mock_fabric_clear_violations(void)
 	mutex_unlock(&mock_fabric_lock);
 }
 
-/*
- * The VM a device belongs to: its sysfs group if set, else the process that
- * opened it; 0 when it is in no group (not open).
+/**
+ * mock_group_of() - the VM a device belongs to, for the multi-device rules
+ * @m: the device
+ *
+ * Its sysfs group if set (as 2^32 + group), else the process that opened it;
+ * 0 when it is in no group (not open).
  */
-static u64 mock_group_of(struct mock_device *m)
+u64 mock_group_of(struct mock_device *m)
 {
 	u32 group = READ_ONCE(m->group);
 
@@ -60,49 +63,40 @@ static u64 mock_group_of(struct mock_device *m)
 	return READ_ONCE(m->owner_tgid);
 }
 
-static bool mock_state_initiating(u32 s)
-{
-	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_PRE_COPY;
-}
-
-static bool mock_state_stopped(u32 s)
-{
-	return s == VFIO_DEVICE_STATE_STOP || s == VFIO_DEVICE_STATE_STOP_COPY ||
-	       s == VFIO_DEVICE_STATE_RESUMING;
-}
-
 /**
  * mock_fabric_check_arc() - P-1 and P-2 for an arc a device just made
  * @m: the device, state_mutex held
  * @next: the state it entered
+ * @target: the state the VMM asked for, at the end of this walk
  *
  * P-1: entering STOP or STOP_COPY while a device of the same group is still
- * RUNNING or PRE_COPY.  P-2: entering RUNNING or PRE_COPY while a device of
- * the same group is STOP, STOP_COPY or RESUMING.
+ * RUNNING or PRE_COPY, unless on the way to RESUMING.  P-2: entering RUNNING
+ * or PRE_COPY while a device of the same group is STOP, STOP_COPY or
+ * RESUMING.  The predicates are those of mock_vfio_rules.h.
  */
-void mock_fabric_check_arc(struct mock_device *m, u32 next)
+void mock_fabric_check_arc(struct mock_device *m, u32 next, u32 target)
 {
 	bool p1 = next == VFIO_DEVICE_STATE_STOP || next == VFIO_DEVICE_STATE_STOP_COPY;
-	bool p2 = mock_state_initiating(next);
+	bool p2 = mig_state_initiating(next);
 	u64 group = mock_group_of(m);
 	struct mock_device *peer;
 
 	if (!group || (!p1 && !p2))
-		return;
+		return;		/* a shortcut: neither rule can apply */
 	mutex_lock(&mock_fabric_lock);
 	list_for_each_entry(peer, &mock_fabric, fabric_node) {
 		u32 ps = READ_ONCE(peer->mig_state);
 
 		if (peer == m || mock_group_of(peer) != group)
 			continue;
-		if (p1 && mock_state_initiating(ps))
-			mock_violation(m, MOCK_RULE_P1, "state=%s peer=%s peer_state=%s",
-				       mock_state_name(next), pci_name(peer->core.pdev),
-				       mock_state_name(ps));
-		if (p2 && mock_state_stopped(ps))
-			mock_violation(m, MOCK_RULE_P2, "state=%s peer=%s peer_state=%s",
-				       mock_state_name(next), pci_name(peer->core.pdev),
-				       mock_state_name(ps));
+		if (mig_breaks_p1(next, ps, target))
+			mock_violation(m, MIG_RULE_P1, "state=%s peer=%s peer_state=%s",
+				       mig_state_name(next), pci_name(peer->core.pdev),
+				       mig_state_name(ps));
+		if (mig_breaks_p2(next, ps))
+			mock_violation(m, MIG_RULE_P2, "state=%s peer=%s peer_state=%s",
+				       mig_state_name(next), pci_name(peer->core.pdev),
+				       mig_state_name(ps));
 	}
 	mutex_unlock(&mock_fabric_lock);
 }
@@ -157,11 +151,11 @@ unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
 
 	mock_trace_p2p(pci_name(m->core.pdev), pci_name(t->core.pdev), done, *dropped);
 	if (*dropped)
-		mock_violation(t, MOCK_RULE_P5,
+		mock_violation(t, MIG_RULE_P5,
 			       "p2p into a stopped device: initiator=%s initiator_state=%s state=%s dropped=%u",
 			       pci_name(m->core.pdev),
-			       mock_state_name(READ_ONCE(m->mig_state)),
-			       mock_state_name(ts), *dropped);
+			       mig_state_name(READ_ONCE(m->mig_state)),
+			       mig_state_name(ts), *dropped);
 out_unlock:
 	mutex_unlock(&mock_fabric_lock);
 	return done;

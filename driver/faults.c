@@ -64,8 +64,8 @@ int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error)
 		return 0;
 	f->arc_count--;
 	*to_error = f->arc_to_error;
-	mock_trace_fault(m, "arc from=%s to=%s errno=%d%s", mock_state_name(from),
-			 mock_state_name(to), f->arc_errno, *to_error ? " error" : "");
+	mock_trace_fault(m, "arc from=%s to=%s errno=%d%s", mig_state_name(from),
+			 mig_state_name(to), f->arc_errno, *to_error ? " error" : "");
 	return f->arc_errno;
 }
 
@@ -78,7 +78,7 @@ static int mock_parse_state(const char *s, u32 *state)
 		return 0;
 	}
 	for (i = 0; i <= VFIO_DEVICE_STATE_PRE_COPY_P2P; i++) {
-		if (!strcmp(s, mock_state_name(i))) {
+		if (!strcmp(s, mig_state_name(i))) {
 			*state = i;
 			return 0;
 		}
@@ -173,8 +173,8 @@ static int mock_fail_arc_show(struct seq_file *sf, void *unused)
 		seq_puts(sf, "off\n");
 	else
 		seq_printf(sf, "%s %s %d %u%s\n",
-			   f.arc_from == MOCK_ANY_STATE ? "ANY" : mock_state_name(f.arc_from),
-			   f.arc_to == MOCK_ANY_STATE ? "ANY" : mock_state_name(f.arc_to),
+			   f.arc_from == MOCK_ANY_STATE ? "ANY" : mig_state_name(f.arc_from),
+			   f.arc_to == MOCK_ANY_STATE ? "ANY" : mig_state_name(f.arc_to),
 			   -f.arc_errno, f.arc_count, f.arc_to_error ? " error" : "");
 	return 0;
 }

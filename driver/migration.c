@@ -13,26 +13,13 @@
 
 #include "mock.h"
 
-static bool mock_state_runs(enum vfio_device_mig_state s)
-{
-	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_RUNNING_P2P ||
-	       s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
-}
-
-static bool mock_state_saves(enum vfio_device_mig_state s)
-{
-	return s == VFIO_DEVICE_STATE_PRE_COPY || s == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
-	       s == VFIO_DEVICE_STATE_STOP_COPY;
-}
-
-/* States in which the device may initiate P2P DMA. */
-static bool mock_state_p2p(enum vfio_device_mig_state s)
-{
-	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_PRE_COPY;
-}
-
-/* One arc; returns the new data_fd's file, NULL, or an ERR_PTR. */
-static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state next)
+/*
+ * One arc of a walk to @target; returns the new data_fd's file, NULL, or an
+ * ERR_PTR.  The state groups are those of mock_vfio_rules.h: the device
+ * initiates P2P only in RUNNING and PRE_COPY (mig_state_initiating()).
+ */
+static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state next,
+			      enum vfio_device_mig_state target)
 {
 	enum vfio_device_mig_state cur = m->mig_state;
 	bool stop_copy = next == VFIO_DEVICE_STATE_STOP_COPY;
@@ -48,33 +35,33 @@ static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state 
 		mock_resume_end(m, true);
 	}
 
+	/* S-2: a pre-copy ended without STOP_COPY is lost to a later one. */
+	if (mig_s2_track(cur, next, &m->precopy_abandoned))
+		mock_violation(m, MIG_RULE_S2,
+			       "STOP->STOP_COPY starts a new stream after a pre-copy that was left without STOP_COPY");
+
 	/* Leaving the saving group (PRE_COPY->RUNNING, STOP_COPY->STOP, ...). */
-	if (mock_state_saves(cur) && !mock_state_saves(next)) {
-		if (cur == VFIO_DEVICE_STATE_STOP_COPY && !mock_save_at_eof(m))
-			mock_violation(m, MOCK_RULE_U11,
+	if (mig_state_saving(cur) && !mig_state_saving(next)) {
+		if (mig_breaks_u11(cur, next, mock_save_at_eof(m), target))
+			mock_violation(m, MIG_RULE_U11,
 				       "STOP_COPY->%s before the stream reached its end",
-				       mock_state_name(next));
-		/* S-2: a pre-copy that ends here is lost to a later STOP_COPY. */
-		m->precopy_abandoned = cur != VFIO_DEVICE_STATE_STOP_COPY;
+				       mig_state_name(next));
 		mock_save_end(m, true);
 	}
 
 	/* Quiesce P2P first: outstanding writes land before the arc returns. */
-	if (mock_state_p2p(cur) != mock_state_p2p(next))
-		mock_set_p2p(m, mock_state_p2p(next));
+	if (mig_state_initiating(cur) != mig_state_initiating(next))
+		mock_set_p2p(m, mig_state_initiating(next));
 
 	/* Freeze before STOP_COPY reads the final state; thaw when running. */
-	if (mock_state_runs(cur) != mock_state_runs(next))
-		mock_set_active(m, mock_state_runs(next));
+	if (mig_state_runs(cur) != mig_state_runs(next))
+		mock_set_active(m, mig_state_runs(next));
 
-	if (mock_state_saves(cur) && stop_copy)
+	if (mig_state_saving(cur) && stop_copy)
 		mock_save_to_stop_copy(m);	/* same data_fd goes on */
 
 	/* RUNNING(_P2P)->PRE_COPY(_P2P) or STOP->STOP_COPY: nothing to undo. */
-	if (!mock_state_saves(cur) && mock_state_saves(next)) {
-		if (stop_copy && m->precopy_abandoned)
-			mock_violation(m, MOCK_RULE_S2,
-				       "STOP->STOP_COPY starts a new stream after a pre-copy that was left without STOP_COPY");
+	if (!mig_state_saving(cur) && mig_state_saving(next)) {
 		s = mock_save_start(m, stop_copy);
 		if (IS_ERR(s))
 			return ERR_CAST(s);
@@ -167,17 +154,17 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 			res = ERR_PTR(ret);
 			break;
 		}
-		res = mock_step(m, next);
+		res = mock_step(m, next, new);
 		mock_trace_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
 		if (IS_ERR(res)) {
 			if (cur == VFIO_DEVICE_STATE_RESUMING && PTR_ERR(res) == -ENODATA)
-				mock_violation(m, MOCK_RULE_U14,
+				mock_violation(m, MIG_RULE_U14,
 					       "RESUMING->%s with an incomplete or rejected stream",
-					       mock_state_name(next));
+					       mig_state_name(next));
 			break;
 		}
 		WRITE_ONCE(m->mig_state, next);
-		mock_fabric_check_arc(m, next);
+		mock_fabric_check_arc(m, next, new);
 		if (WARN_ON(res && next != new)) {
 			fput(res);
 			res = ERR_PTR(-EINVAL);
@@ -186,8 +173,10 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 	}
 	/* The VM runs again: an abandoned pre-copy no longer matters. */
 	if (m->mig_state == VFIO_DEVICE_STATE_RUNNING)
-		m->precopy_abandoned = false;
+		m->precopy_abandoned = 0;
 out_unlock:
+	mock_log(pci_name(m->core.pdev), "set to=%s ret=%d", mig_state_name(new),
+		 PTR_ERR_OR_ZERO(res));
 	mock_state_mutex_unlock(m);
 	return res;
 }
@@ -233,10 +222,10 @@ static void mock_migration_reset(struct mock_device *m, bool sync)
 	mock_state_reset(m);
 	mock_set_active(m, true);
 	mock_set_p2p(m, true);
-	m->precopy_abandoned = false;
+	m->precopy_abandoned = 0;
 	if (!mock_bug(NO_STATE_RESET))
 		WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
-	mock_log(pci_name(m->core.pdev), "reset state=RUNNING");
+	mock_log(pci_name(m->core.pdev), "reset state=RUNNING vm=%llu", mock_group_of(m));
 }
 
 /**

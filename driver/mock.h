@@ -39,6 +39,7 @@
 #include <linux/workqueue.h>
 
 #include "mock_vfio_pci.h"
+#include "mock_vfio_rules.h"
 
 /*
  * Deliberately broken builds (Documentation/validate-your-driver.rst): built
@@ -82,19 +83,10 @@ struct mock_regs {
 struct mock_save_file;
 struct mock_resume_file;
 
-/* The VMM-side rules the monitor checks (Documentation/monitor.rst). */
-enum mock_rule {
-	MOCK_RULE_P1,	/* STOP/STOP_COPY while a peer still RUNNING/PRE_COPY */
-	MOCK_RULE_P2,	/* RUNNING/PRE_COPY while a peer STOP/STOP_COPY/RESUMING */
-	MOCK_RULE_P5,	/* P2P write into a stopped device */
-	MOCK_RULE_U8,	/* an old data_fd used while a newer session is live */
-	MOCK_RULE_U9,	/* data_fd read/write outside its transfer state */
-	MOCK_RULE_U10,	/* PRECOPY_INFO outside PRE_COPY/PRE_COPY_P2P */
-	MOCK_RULE_U11,	/* STOP_COPY left before the stream reached EOF */
-	MOCK_RULE_U14,	/* RESUMING left with an incomplete stream */
-	MOCK_RULE_S2,	/* pre-copy session restarted through STOP */
-	MOCK_RULE_NR
-};
+/*
+ * The VMM-side rules the monitor checks are enum mig_rule of
+ * mock_vfio_rules.h, shared with vfio-migcheck (Documentation/monitor.rst).
+ */
 
 #define MOCK_P2P_BATCH		256	/* P2P writes per workload period, at most */
 
@@ -172,7 +164,7 @@ struct mock_device {
 	u32 group;			/* sysfs group id; 0: by opener */
 	pid_t owner_tgid;		/* the process that opened it */
 	atomic64_t violations;
-	bool precopy_abandoned;		/* for S-2, under state_mutex */
+	int precopy_abandoned;		/* for S-2 (mig_s2_track()), under state_mutex */
 	struct dentry *debugfs;
 
 	struct mock_faults faults;
@@ -241,7 +233,8 @@ int mock_device_feature(struct vfio_device *vdev, u32 flags,
 /* fabric.c: the P2P fabric and the multi-device monitor rules. */
 void mock_fabric_join(struct mock_device *m);
 void mock_fabric_leave(struct mock_device *m);
-void mock_fabric_check_arc(struct mock_device *m, u32 next);
+void mock_fabric_check_arc(struct mock_device *m, u32 next, u32 target);
+u64 mock_group_of(struct mock_device *m);
 void mock_fabric_clear_violations(void);
 unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
 				 const struct mock_p2p_write *batch,
@@ -252,10 +245,8 @@ void mock_set_p2p(struct mock_device *m, bool ok);
 int mock_monitor_init(void);
 void mock_monitor_exit(void);
 struct dentry *mock_debugfs_dir(void);
-const char *mock_rule_name(enum mock_rule rule);
-const char *mock_state_name(u32 state);
 __printf(2, 3) void mock_log(const char *dev, const char *fmt, ...);
-__printf(3, 4) void mock_violation(struct mock_device *m, enum mock_rule rule,
+__printf(3, 4) void mock_violation(struct mock_device *m, enum mig_rule rule,
 				   const char *fmt, ...);
 __printf(2, 3) void mock_trace_fault(struct mock_device *m, const char *fmt, ...);
 void mock_trace_arc(struct mock_device *m, u32 from, u32 to, int ret);

@@ -37,41 +37,8 @@ struct mock_ring {
 static DEFINE_SPINLOCK(mock_log_lock);	/* both rings and the counters */
 static struct mock_ring mock_events = { .size = MOCK_LOG_LINES };
 static struct mock_ring mock_viols = { .size = MOCK_VIOL_LINES };
-static u64 mock_rule_count[MOCK_RULE_NR];
+static u64 mock_rule_count[MIG_RULE_NR_MONITOR];
 static struct dentry *mock_debugfs_root;
-
-static const char *const mock_rule_names[MOCK_RULE_NR] = {
-	[MOCK_RULE_P1] = "P-1",
-	[MOCK_RULE_P2] = "P-2",
-	[MOCK_RULE_P5] = "P-5",
-	[MOCK_RULE_U8] = "U-8",
-	[MOCK_RULE_U9] = "U-9",
-	[MOCK_RULE_U10] = "U-10",
-	[MOCK_RULE_U11] = "U-11",
-	[MOCK_RULE_U14] = "U-14",
-	[MOCK_RULE_S2] = "S-2",
-};
-
-const char *mock_rule_name(enum mock_rule rule)
-{
-	return mock_rule_names[rule];
-}
-
-static const char *const mock_state_names[] = {
-	[VFIO_DEVICE_STATE_ERROR] = "ERROR",
-	[VFIO_DEVICE_STATE_STOP] = "STOP",
-	[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
-	[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
-	[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
-	[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
-	[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
-	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
-};
-
-const char *mock_state_name(u32 state)
-{
-	return state < ARRAY_SIZE(mock_state_names) ? mock_state_names[state] : "INVALID";
-}
 
 static void mock_ring_put(struct mock_ring *r, const char *dev, const char *text)
 {
@@ -110,7 +77,7 @@ void mock_log(const char *dev, const char *fmt, ...)
  * Logged as an event and in the violation list, counted per rule and per
  * device, traced, and reported once in the kernel log (ratelimited).
  */
-void mock_violation(struct mock_device *m, enum mock_rule rule, const char *fmt, ...)
+void mock_violation(struct mock_device *m, enum mig_rule rule, const char *fmt, ...)
 {
 	const char *dev = pci_name(m->core.pdev);
 	char what[MOCK_TEXT_LEN - 24], text[MOCK_TEXT_LEN];
@@ -119,7 +86,7 @@ void mock_violation(struct mock_device *m, enum mock_rule rule, const char *fmt,
 	va_start(args, fmt);
 	vsnprintf(what, sizeof(what), fmt, args);
 	va_end(args);
-	snprintf(text, sizeof(text), "violation rule=%s %s", mock_rule_names[rule], what);
+	snprintf(text, sizeof(text), "violation rule=%s %s", mig_rule_id(rule), what);
 
 	spin_lock(&mock_log_lock);
 	if (mock_events.line) {
@@ -130,9 +97,9 @@ void mock_violation(struct mock_device *m, enum mock_rule rule, const char *fmt,
 	spin_unlock(&mock_log_lock);
 	atomic64_inc(&m->violations);
 
-	trace_mock_violation(dev, mock_rule_names[rule], what);
+	trace_mock_violation(dev, mig_rule_id(rule), what);
 	dev_notice_ratelimited(mock_dev(m), "VMM protocol violation %s: %s\n",
-			       mock_rule_names[rule], what);
+			       mig_rule_id(rule), what);
 }
 
 void mock_trace_arc(struct mock_device *m, u32 from, u32 to, int ret)
@@ -140,8 +107,8 @@ void mock_trace_arc(struct mock_device *m, u32 from, u32 to, int ret)
 	const char *dev = pci_name(m->core.pdev);
 
 	trace_mock_arc(dev, from, to, ret);
-	mock_log(dev, "arc from=%s to=%s ret=%d", mock_state_name(from),
-		 mock_state_name(to), ret);
+	mock_log(dev, "arc from=%s to=%s ret=%d", mig_state_name(from),
+		 mig_state_name(to), ret);
 }
 
 void mock_trace_data(const char *dev, const char *op, size_t len, long ret)
@@ -207,14 +174,14 @@ DEFINE_SHOW_ATTRIBUTE(mock_violations);
 
 static int mock_counters_show(struct seq_file *sf, void *unused)
 {
-	u64 count[MOCK_RULE_NR], total = 0;
+	u64 count[MIG_RULE_NR_MONITOR], total = 0;
 	int i;
 
 	spin_lock(&mock_log_lock);
 	memcpy(count, mock_rule_count, sizeof(count));
 	spin_unlock(&mock_log_lock);
-	for (i = 0; i < MOCK_RULE_NR; i++) {
-		seq_printf(sf, "%s %llu\n", mock_rule_names[i], count[i]);
+	for (i = 0; i < MIG_RULE_NR_MONITOR; i++) {
+		seq_printf(sf, "%s %llu\n", mig_rule_id(i), count[i]);
 		total += count[i];
 	}
 	seq_printf(sf, "total %llu\n", total);

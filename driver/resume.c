@@ -209,12 +209,12 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		struct mock_resume_file *live = READ_ONCE(r->m->resume);
 
 		if (live && live != r)
-			mock_violation(r->m, MOCK_RULE_U8,
+			mock_violation(r->m, MIG_RULE_U8,
 				       "write on an old resuming data_fd while a newer session is live");
 		else
-			mock_violation(r->m, MOCK_RULE_U9,
+			mock_violation(r->m, MIG_RULE_U9,
 				       "write on a resuming data_fd whose session is over (state=%s)",
-				       mock_state_name(READ_ONCE(r->m->mig_state)));
+				       mig_state_name(READ_ONCE(r->m->mig_state)));
 		ret = -ENODEV;
 		goto out_unlock;
 	}

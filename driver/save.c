@@ -267,12 +267,12 @@ static void mock_save_dead_use(struct mock_save_file *s, const char *op)
 	struct mock_save_file *live = READ_ONCE(s->m->save);
 
 	if (live && live != s)
-		mock_violation(s->m, MOCK_RULE_U8,
+		mock_violation(s->m, MIG_RULE_U8,
 			       "%s on an old saving data_fd while a newer session is live", op);
 	else
-		mock_violation(s->m, MOCK_RULE_U9,
+		mock_violation(s->m, MIG_RULE_U9,
 			       "%s on a saving data_fd whose session is over (state=%s)", op,
-			       mock_state_name(READ_ONCE(s->m->mig_state)));
+			       mig_state_name(READ_ONCE(s->m->mig_state)));
 }
 
 /* Faults "corrupt flip": flip bit 0 of the byte at flip_at if just copied. */
@@ -375,7 +375,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
-		mock_violation(m, MOCK_RULE_U10,
+		mock_violation(m, MIG_RULE_U10,
 			       "PRECOPY_INFO on a data_fd whose session is over");
 		ret = -EINVAL;
 		goto out_unlock;
@@ -401,7 +401,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 	}
 	mutex_unlock(&m->mem_lock);
 	if (ret)
-		mock_violation(m, MOCK_RULE_U10, "PRECOPY_INFO in STOP_COPY");
+		mock_violation(m, MIG_RULE_U10, "PRECOPY_INFO in STOP_COPY");
 out_unlock:
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(arg, &info, minsz))

@@ -140,7 +140,7 @@ static DEVICE_ATTR_RW(stream_minor);
 static ssize_t migration_state_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", mock_state_name(READ_ONCE(dev_to_mock(dev)->mig_state)));
+	return sysfs_emit(buf, "%s\n", mig_state_name(READ_ONCE(dev_to_mock(dev)->mig_state)));
 }
 static DEVICE_ATTR_RO(migration_state);
 

@@ -88,12 +88,17 @@ static inline int mig_state_precopy(__u32 s)
 
 /*
  * P-1: a device enters STOP or STOP_COPY while a peer of the same VM is
- * still RUNNING or PRE_COPY (it may still DMA into the stopped device).
+ * still RUNNING or PRE_COPY (it may still DMA into the stopped device), on
+ * a walk towards @target.  A walk to RESUMING is exempt: the device's state
+ * is about to be replaced, so nothing a peer writes into it can be lost to
+ * the migration (and a write that does arrive is dropped and counted as
+ * P-5).  That is a destination VMM moving freshly opened devices to
+ * RESUMING one by one, as QEMU does in load_setup.
  */
-static inline int mig_breaks_p1(__u32 next, __u32 peer)
+static inline int mig_breaks_p1(__u32 next, __u32 peer, __u32 target)
 {
 	return (next == VFIO_DEVICE_STATE_STOP || next == VFIO_DEVICE_STATE_STOP_COPY) &&
-	       mig_state_initiating(peer);
+	       target != VFIO_DEVICE_STATE_RESUMING && mig_state_initiating(peer);
 }
 
 /* P-2: a device enters RUNNING or PRE_COPY while a peer is still stopped. */
@@ -120,10 +125,22 @@ static inline int mig_breaks_u10(__u32 state)
 	return !mig_state_precopy(state);
 }
 
-/* U-11: leaving STOP_COPY (other than for another saving state) before EOF. */
-static inline int mig_breaks_u11(__u32 cur, __u32 next, int at_eof)
+static inline int mig_state_runs(__u32 s)
 {
-	return cur == VFIO_DEVICE_STATE_STOP_COPY && !mig_state_saving(next) && !at_eof;
+	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_RUNNING_P2P ||
+	       mig_state_precopy(s);
+}
+
+/*
+ * U-11: leaving STOP_COPY (other than for another saving state) before EOF,
+ * on a walk towards @target.  A walk back to a running state is exempt: the
+ * VMM is abandoning the migration (recovery after a failure), so the image
+ * is not going to be used.
+ */
+static inline int mig_breaks_u11(__u32 cur, __u32 next, int at_eof, __u32 target)
+{
+	return cur == VFIO_DEVICE_STATE_STOP_COPY && !mig_state_saving(next) && !at_eof &&
+	       !mig_state_runs(target);
 }
 
 /* U-2 and U-3, on what the VMM requested (not on single arcs). */

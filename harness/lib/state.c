@@ -16,6 +16,7 @@
 #include <linux/vfio.h>
 
 #include "vfiomig.h"
+#include "mock_vfio_rules.h"
 #include "log.h"
 
 /* read() size of vfm_read_all(): large enough that syscalls do not dominate. */
@@ -103,22 +104,10 @@ int vfm_reset(const struct vfm_device *dev)
 	return 0;
 }
 
+/* The names the driver's event log and QEMU's traces use too. */
 const char *vfm_state_name(uint32_t state)
 {
-	static const char *const names[] = {
-		[VFIO_DEVICE_STATE_ERROR] = "ERROR",
-		[VFIO_DEVICE_STATE_STOP] = "STOP",
-		[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
-		[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
-		[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
-		[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
-		[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
-		[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
-	};
-
-	if (state >= sizeof(names) / sizeof(names[0]) || !names[state])
-		return "INVALID";
-	return names[state];
+	return mig_state_name(state);
 }
 
 int vfm_read_all(int data_fd, void **buf, size_t *len)
