@@ -13,12 +13,27 @@
 
 #include "migcheck.h"
 
+#define MC_MAX_PENDING	16	/* candidates per walk; a walk has at most 4 arcs */
+
 struct mc_device {
 	char name[MC_NAME_LEN];
 	long long vm;		/* devices are compared only within one VM */
 	uint32_t state;
 	int at_eof;		/* the STOP_COPY stream was read to its end */
 	int precopy_abandoned;	/* for S-2 */
+	/*
+	 * Candidates from the arcs of a walk whose target is not known yet (a
+	 * mock log prints the SET's target after its arcs): P-1 and U-11 are
+	 * decided once it is.
+	 */
+	struct mc_pending {
+		enum mig_rule rule;
+		uint32_t cur, next, peer;
+		int at_eof;
+		char what[160];
+		const struct mc_event *ev;
+	} pending[MC_MAX_PENDING];
+	unsigned int n_pending;
 };
 
 struct mc_state {
@@ -65,10 +80,48 @@ static void breaks(struct mc_state *st, enum mig_rule rule, const struct mc_even
 	snprintf(r->first, sizeof(r->first), "%s: %s: %s", ev->where, what, ev->text);
 }
 
-/* @d enters @to: the multi-device rules, S-2 and U-11. */
-static void enter(struct mc_state *st, struct mc_device *d, uint32_t to,
+static bool still_breaks(const struct mc_pending *p, uint32_t target)
+{
+	if (p->rule == MIG_RULE_P1)
+		return mig_breaks_p1(p->next, p->peer, target);
+	return mig_breaks_u11(p->cur, p->next, p->at_eof, target);
+}
+
+/* Decides @d's candidates now that the walk's @target is known. */
+static void decide(struct mc_state *st, struct mc_device *d, uint32_t target)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_pending; i++)
+		if (still_breaks(&d->pending[i], target))
+			breaks(st, d->pending[i].rule, d->pending[i].ev, "%s", d->pending[i].what);
+	d->n_pending = 0;
+}
+
+#define MC_TARGET_UNKNOWN	(~0u)
+
+/* A rule that depends on the walk's target: count it, or keep it for later. */
+static void candidate(struct mc_state *st, struct mc_device *d, const struct mc_pending *p,
+		      uint32_t target)
+{
+	if (target != MC_TARGET_UNKNOWN) {
+		if (still_breaks(p, target))
+			breaks(st, p->rule, p->ev, "%s", p->what);
+	} else if (d->n_pending < MC_MAX_PENDING) {
+		d->pending[d->n_pending++] = *p;
+	}
+}
+
+/*
+ * @d enters @to on a walk to @target (MC_TARGET_UNKNOWN: not known yet):
+ * the multi-device rules, S-2 and U-11.
+ */
+static void enter(struct mc_state *st, struct mc_device *d, uint32_t to, uint32_t target,
 		  const struct mc_event *ev)
 {
+	/* Until the target is known, assume the one that breaks the most. */
+	uint32_t worst = target == MC_TARGET_UNKNOWN ? VFIO_DEVICE_STATE_STOP : target;
+	struct mc_pending c = { .cur = d->state, .next = to, .at_eof = d->at_eof, .ev = ev };
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
@@ -76,9 +129,13 @@ static void enter(struct mc_state *st, struct mc_device *d, uint32_t to,
 
 		if (p == d || p->vm != d->vm || !d->vm)
 			continue;
-		if (mig_breaks_p1(to, p->state))
-			breaks(st, MIG_RULE_P1, ev, "%s enters %s while %s is %s", d->name,
-			       mig_state_name(to), p->name, mig_state_name(p->state));
+		if (mig_breaks_p1(to, p->state, worst)) {
+			c.rule = MIG_RULE_P1;
+			c.peer = p->state;
+			snprintf(c.what, sizeof(c.what), "%s enters %s while %s is %s", d->name,
+				 mig_state_name(to), p->name, mig_state_name(p->state));
+			candidate(st, d, &c, target);
+		}
 		if (mig_breaks_p2(to, p->state))
 			breaks(st, MIG_RULE_P2, ev, "%s enters %s while %s is %s", d->name,
 			       mig_state_name(to), p->name, mig_state_name(p->state));
@@ -86,9 +143,12 @@ static void enter(struct mc_state *st, struct mc_device *d, uint32_t to,
 	if (mig_s2_track(d->state, to, &d->precopy_abandoned))
 		breaks(st, MIG_RULE_S2, ev, "%s: STOP->STOP_COPY after a pre-copy left without STOP_COPY",
 		       d->name);
-	if (mig_breaks_u11(d->state, to, d->at_eof))
-		breaks(st, MIG_RULE_U11, ev, "%s leaves STOP_COPY for %s before reading to the end",
-		       d->name, mig_state_name(to));
+	if (mig_breaks_u11(d->state, to, d->at_eof, worst)) {
+		c.rule = MIG_RULE_U11;
+		snprintf(c.what, sizeof(c.what), "%s leaves STOP_COPY for %s before reading to the end",
+			 d->name, mig_state_name(to));
+		candidate(st, d, &c, target);
+	}
 	if (to == VFIO_DEVICE_STATE_STOP_COPY && d->state != to)
 		d->at_eof = 0;
 	d->state = to;
@@ -146,6 +206,9 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 
 	if (!d)
 		return;
+	/* Only the arcs of one walk come before its set event. */
+	if (ev->kind != MC_ARC && ev->kind != MC_SET)
+		decide(st, d, d->state);
 	switch (ev->kind) {
 	case MC_RESET:
 		d->vm = ev->vm;
@@ -155,15 +218,16 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 		break;
 	case MC_ARC:
 		if (ev->ret == 0)
-			enter(st, d, ev->to, ev);
+			enter(st, d, ev->to, MC_TARGET_UNKNOWN, ev);
 		break;
 	case MC_STATE:
-		enter(st, d, ev->to, ev);
+		enter(st, d, ev->to, ev->to, ev);
 		/* A state the VMM settled in: running again ends an old pre-copy. */
 		if (ev->to == VFIO_DEVICE_STATE_RUNNING)
 			d->precopy_abandoned = 0;
 		break;
 	case MC_SET:
+		decide(st, d, ev->to);
 		if (mig_breaks_u2(ev->to))
 			breaks(st, MIG_RULE_U2, ev, "%s: ERROR requested", d->name);
 		if (mig_breaks_u3(d->state, ev->to))
@@ -222,6 +286,8 @@ int mc_check(const struct mc_events *e, struct mc_result *res)
 	}
 	for (i = 0; i < e->n; i++)
 		step(&st, &e->ev[i]);
+	for (i = 0; i < st.n; i++)
+		decide(&st, &st.dev[i], st.dev[i].state);
 	for (r = 0; r < MIG_RULE_NR; r++) {
 		struct mc_rule_result *rr = &res->rule[r];
 
@@ -246,10 +312,12 @@ void mc_print(FILE *f, const struct mc_result *res)
 	for (r = 0; r < MIG_RULE_NR; r++) {
 		const struct mc_rule_result *rr = &res->rule[r];
 
-		fprintf(f, "%-5s %-7s %7u %7u  %s\n", mig_rule_id(r), verdict[rr->verdict],
-			rr->count, rr->monitor,
-			rr->verdict == MC_FAIL ? rr->first :
-			rr->verdict == MC_UNOBSERVED ? "(nothing in the trace shows this rule)" : "");
+		const char *why = rr->verdict == MC_FAIL ? rr->first :
+				  rr->verdict == MC_UNOBSERVED ?
+				  "(nothing in the trace shows this rule)" : NULL;
+
+		fprintf(f, "%-5s %-7s %7u %7u%s%s\n", mig_rule_id(r), verdict[rr->verdict],
+			rr->count, rr->monitor, why ? "  " : "", why ? why : "");
 	}
 	fprintf(f, "%u devices, %u events\n", res->devices, res->events);
 }

@@ -270,6 +270,54 @@ TEST(devices_of_other_vms_do_not_count)
 	EXPECT_STREQ("P-1", failing(MC_FMT_MOCK, same));
 }
 
+/* A destination moves fresh devices to RESUMING one by one: not P-1. */
+TEST(walks_to_resuming_are_exempt_from_p1)
+{
+	static const char *const t[] = {
+		"0 1 A reset state=RUNNING vm=7",
+		"1 1 B reset state=RUNNING vm=7",
+		"2 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
+		"3 1 A arc from=RUNNING_P2P to=STOP ret=0",
+		"4 1 A arc from=STOP to=RESUMING ret=0",
+		"5 1 A set to=RESUMING ret=0",
+		"6 1 B arc from=RUNNING to=RUNNING_P2P ret=0",
+		"7 1 B arc from=RUNNING_P2P to=STOP ret=0",
+		"8 1 B arc from=STOP to=RESUMING ret=0",
+		"9 1 B set to=RESUMING ret=0",
+		NULL
+	};
+	static const char *const to_stop[] = {
+		"0 1 A reset state=RUNNING vm=7",
+		"1 1 B reset state=RUNNING vm=7",
+		"2 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
+		"3 1 A arc from=RUNNING_P2P to=STOP ret=0",
+		"4 1 A set to=STOP ret=0",
+		NULL
+	};
+
+	EXPECT_STREQ("", failing(MC_FMT_MOCK, t));
+	EXPECT_STREQ("P-1", failing(MC_FMT_MOCK, to_stop));
+}
+
+/* Recovery after a failure leaves STOP_COPY early on purpose: not U-11. */
+TEST(walks_back_to_running_are_exempt_from_u11)
+{
+	static const char *const t[] = {
+		"1 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
+		"2 1 A arc from=RUNNING_P2P to=STOP ret=0",
+		"3 1 A arc from=STOP to=STOP_COPY ret=0",
+		"4 1 A set to=STOP_COPY ret=0",
+		"5 1 A read len=4096 ret=4096",
+		"6 1 A arc from=STOP_COPY to=STOP ret=0",
+		"7 1 A arc from=STOP to=RUNNING_P2P ret=0",
+		"8 1 A arc from=RUNNING_P2P to=RUNNING ret=0",
+		"9 1 A set to=RUNNING ret=0",
+		NULL
+	};
+
+	EXPECT_STREQ("", failing(MC_FMT_MOCK, t));
+}
+
 TEST(data_fd_rules)
 {
 	static const char *const u9[] = {
