@@ -142,7 +142,7 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 }
 
 /* True for the registers that are 64 bits wide. */
-static bool mock_reg_is64(u32 reg)
+bool mock_reg_is64(u32 reg)
 {
 	switch (reg) {
 	case MOCK_REG_MEM_SIZE:
@@ -207,30 +207,47 @@ ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
 		if (copy_from_user(&val, buf, count))
 			return -EFAULT;
 		val = le64_to_cpu((__force __le64)val);
-		mutex_lock(&m->mem_lock);
-		if (m->active)
-			mock_reg_write(m, reg, off, val, count);
-		else
-			m->dropped_writes++;
-		mutex_unlock(&m->mem_lock);
+		mock_reg_access(m, off, &val, count, true);
 		return count;
 	}
-
-	mutex_lock(&m->mem_lock);
-	if (reg == MOCK_REG_MEM_DATA)
-		val = mock_mem_read(m, count);
-	else if (reg == MOCK_REG_DIGEST && off != reg)
-		val = m->digest_latch >> 32;	/* high half of the last read */
-	else if (off != reg)
-		val = mock_reg_read(m, reg) >> 32;	/* high half */
-	else
-		val = mock_reg_read(m, reg);
-	mutex_unlock(&m->mem_lock);
-
+	mock_reg_access(m, off, &val, count, false);
 	val = (__force u64)cpu_to_le64(val);
 	if (copy_to_user(buf, &val, count))
 		return -EFAULT;
 	return count;
+}
+
+/**
+ * mock_reg_access() - one register access, from BAR0 or from debugfs
+ * @m: the device
+ * @off: offset of the access in the register file, below MOCK_REG_END
+ * @val: the value written, or where the value read goes
+ * @size: 4 or 8, @off aligned to it (8 only for 64-bit registers and MEM_DATA)
+ * @write: direction
+ *
+ * The caller has checked @off and @size.  A write while the device is
+ * stopped is dropped and counted, like any BAR0 write then.
+ */
+void mock_reg_access(struct mock_device *m, u32 off, u64 *val, size_t size, bool write)
+{
+	u32 reg = mock_reg_of(off);
+
+	mutex_lock(&m->mem_lock);
+	if (write) {
+		if (m->active)
+			mock_reg_write(m, reg, off, *val, size);
+		else
+			m->dropped_writes++;
+	} else if (reg == MOCK_REG_MEM_DATA) {
+		*val = mock_mem_read(m, size);
+	} else if (reg == MOCK_REG_DIGEST && off != reg) {
+		*val = m->digest_latch >> 32;	/* high half of the last read */
+	} else if (off != reg) {
+		*val = mock_reg_read(m, reg) >> 32;	/* high half */
+	} else {
+		*val = mock_reg_read(m, reg);
+	}
+	mutex_unlock(&m->mem_lock);
 }
 
 /**

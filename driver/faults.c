@@ -269,4 +269,5 @@ void mock_faults_debugfs(struct mock_device *m)
 	debugfs_create_bool("reject_resume", 0600, d, &m->faults.reject_resume);
 	debugfs_create_file("reinit", 0200, d, m, &mock_reinit_fops);
 	debugfs_create_file_unsafe("violations", 0400, d, m, &mock_violations_fops);
+	mock_regs_debugfs(m, d);
 }
