@@ -55,6 +55,20 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 		return m->p2p_rx;
 	case MOCK_REG_P2P_DROPPED:
 		return m->p2p_dropped;
+	case MOCK_REG_DMA_BASE:
+		return m->dma_base;
+	case MOCK_REG_DMA_SIZE:
+		return m->dma_size;
+	case MOCK_REG_DMA_CTRL:
+		return m->dma_ctrl;
+	case MOCK_REG_DMA_RATE:
+		return m->dma_rate;
+	case MOCK_REG_DMA_SEED:
+		return m->dma_seed;
+	case MOCK_REG_DMA_WRITES:
+		return m->dma_writes;
+	case MOCK_REG_DMA_FAULTS:
+		return m->dma_faults;
 	}
 	return 0;
 }
@@ -134,6 +148,27 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 		m->p2p_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
 		mock_wl_kick(m);
 		break;
+	case MOCK_REG_DMA_BASE:
+		m->dma_base = mock_merge(m->dma_base, val, off, size) &
+			      ~(u64)(MOCK_PAGE_SIZE - 1);
+		break;
+	case MOCK_REG_DMA_SIZE:
+		m->dma_size = mock_merge(m->dma_size, val, off, size) &
+			      ~(u64)(MOCK_PAGE_SIZE - 1);
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_DMA_CTRL:
+		m->dma_ctrl = val & MOCK_DMA_CTRL_ENABLE;
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_DMA_RATE:
+		m->dma_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
+		mock_wl_kick(m);
+		break;
+	case MOCK_REG_DMA_SEED:
+		m->dma_seed = mock_merge(m->dma_seed, val, off, size);
+		m->dma_prng = m->dma_seed;
+		break;
 	case MOCK_REG_DEV_CTRL:
 		if (val & MOCK_DEV_CTRL_REINIT && m->tracking)
 			mock_save_reinit(m);
@@ -156,6 +191,11 @@ bool mock_reg_is64(u32 reg)
 	case MOCK_REG_P2P_TX:
 	case MOCK_REG_P2P_RX:
 	case MOCK_REG_P2P_DROPPED:
+	case MOCK_REG_DMA_BASE:
+	case MOCK_REG_DMA_SIZE:
+	case MOCK_REG_DMA_SEED:
+	case MOCK_REG_DMA_WRITES:
+	case MOCK_REG_DMA_FAULTS:
 		return true;
 	}
 	return false;

@@ -21,6 +21,7 @@
 #define MOCK_WL_PERIOD		msecs_to_jiffies(10)
 #define MOCK_WL_MAX_BATCH	16384	/* page writes per period, at most */
 #define MOCK_WL_WRITE_BYTES	64	/* bytes each page write changes */
+#define MOCK_DMA_MAX_BATCH	4096	/* DMA writes per period, at most */
 
 static_assert(MOCK_PAGE_SIZE == PAGE_SIZE);
 
@@ -109,17 +110,8 @@ void mock_state_reset(struct mock_device *m)
 	m->p2p_tx = 0;
 	m->p2p_rx = 0;
 	m->p2p_dropped = 0;
+	mock_dma_reset(m);
 	mutex_unlock(&m->mem_lock);
-}
-
-/* splitmix64: small, fast and fully determined by its 64-bit state. */
-static u64 mock_prng_next(u64 *state)
-{
-	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 /**
@@ -216,7 +208,7 @@ static bool mock_wl_runnable(struct mock_device *m)
 {
 	return m->active &&
 	       (((m->regs.wl_ctrl & MOCK_WL_CTRL_ENABLE) && m->regs.wl_rate) ||
-		mock_p2p_runnable(m));
+		mock_p2p_runnable(m) || mock_dma_runnable(m));
 }
 
 /**
@@ -224,8 +216,11 @@ static bool mock_wl_runnable(struct mock_device *m)
  * @m: the device
  * @active: true in RUNNING, RUNNING_P2P, PRE_COPY and PRE_COPY_P2P
  *
- * Once this returns with @active false no device state changes: the workload
- * checks the flag under mem_lock before every batch.
+ * Once this returns with @active false no device state changes and the
+ * device writes no more user memory: the workload checks the flag under
+ * mem_lock before every batch, and DMA batches prepared before are waited
+ * for (mock_dma_quiesce()).  Must not be called with @active false under
+ * vdev->memory_lock (it waits for vfio_dma_rw()).
  */
 void mock_set_active(struct mock_device *m, bool active)
 {
@@ -233,6 +228,8 @@ void mock_set_active(struct mock_device *m, bool active)
 	m->active = active;
 	mock_wl_kick(m);
 	mutex_unlock(&m->mem_lock);
+	if (!active)
+		mock_dma_quiesce(m);
 }
 
 /**
@@ -248,6 +245,7 @@ void mock_wl_kick(struct mock_device *m)
 		m->wl_last_ns = ktime_get_ns();
 		m->wl_carry = 0;
 		m->p2p_carry = 0;
+		m->dma_carry = 0;
 	}
 }
 
@@ -301,13 +299,15 @@ static void mock_p2p_prepare(struct mock_device *m, unsigned int n)
  * Writes as many pages as the configured rate allows for the time since the
  * previous period, issues the P2P writes due, then reschedules itself while
  * the device runs.  P2P writes are delivered after mem_lock is dropped (see
- * fabric.c), counted in p2p_inflight until they have landed.
+ * fabric.c), counted in p2p_inflight until they have landed; DMA writes
+ * likewise (dma.c), counted in dma_inflight.
  */
 void mock_wl_work(struct work_struct *work)
 {
 	struct mock_device *m = container_of(to_delayed_work(work),
 					     struct mock_device, wl_work);
 	unsigned int n_p2p = 0, done, dropped;
+	struct mock_dma_job dma = {};
 	u64 now, elapsed, n;
 	u32 peer = 0;
 
@@ -333,18 +333,23 @@ void mock_wl_work(struct work_struct *work)
 			m->p2p_inflight++;
 		}
 	}
+	if (mock_dma_runnable(m))
+		mock_dma_prepare(m, mock_due(m->dma_rate, elapsed, &m->dma_carry,
+					     MOCK_DMA_MAX_BATCH), &dma);
 	queue_delayed_work(system_unbound_wq, &m->wl_work, MOCK_WL_PERIOD);
 	mutex_unlock(&m->mem_lock);
 
-	if (!n_p2p)
-		return;
-	done = mock_fabric_deliver(m, peer, m->p2p_batch, n_p2p, &dropped);
-	mutex_lock(&m->mem_lock);
-	m->p2p_tx += done;
-	m->p2p_dropped += dropped;
-	m->p2p_inflight--;
-	mutex_unlock(&m->mem_lock);
-	wake_up_all(&m->p2p_idle);
+	if (n_p2p) {
+		done = mock_fabric_deliver(m, peer, m->p2p_batch, n_p2p, &dropped);
+		mutex_lock(&m->mem_lock);
+		m->p2p_tx += done;
+		m->p2p_dropped += dropped;
+		m->p2p_inflight--;
+		mutex_unlock(&m->mem_lock);
+		wake_up_all(&m->p2p_idle);
+	}
+	if (dma.n)
+		mock_dma_run(m, &dma);
 }
 
 /**

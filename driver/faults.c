@@ -16,6 +16,7 @@
  *   reject_resume  1: the next RESUMING->STOP fails with EREMOTEIO
  *   reinit         write 1: MOCK_DEV_CTRL_REINIT, as if the device did it
  *   violations     monitor violations this device observed
+ *   dma_log*       DMA logging status and tracker limits (dma.c)
  * Every fault that fires is logged as a "fault" event and traced (delays
  * each time they apply, no_converge once per read() it acts in).
  */
@@ -270,4 +271,5 @@ void mock_faults_debugfs(struct mock_device *m)
 	debugfs_create_file("reinit", 0200, d, m, &mock_reinit_fops);
 	debugfs_create_file_unsafe("violations", 0400, d, m, &mock_violations_fops);
 	mock_regs_debugfs(m, d);
+	mock_log_debugfs(m);
 }

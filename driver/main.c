@@ -125,6 +125,7 @@ static int mock_init_dev(struct vfio_device *vdev)
 	spin_lock_init(&m->reset_lock);
 	INIT_DELAYED_WORK(&m->wl_work, mock_wl_work);
 	init_waitqueue_head(&m->p2p_idle);
+	mock_dma_init(m);
 	m->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	m->stream_minor = mock_default_stream_minor;
 	m->p2p_ok = true;
@@ -140,6 +141,9 @@ static int mock_init_dev(struct vfio_device *vdev)
 		goto out_free_batch;
 	vdev->migration_flags = migration_flags;
 	vdev->mig_ops = &mock_mig_ops;
+	/* Without it REPORT cannot work (Documentation/dma.rst). */
+	if (IS_ENABLED(CONFIG_IOMMUFD_DRIVER))
+		vdev->log_ops = &mock_log_ops;
 
 	ret = vfio_pci_core_init_dev(vdev);
 	if (ret)
@@ -151,6 +155,7 @@ out_free_state:
 out_free_batch:
 	kvfree(m->p2p_batch);
 out_destroy:
+	mock_dma_destroy(m);
 	mutex_destroy(&m->mem_lock);
 	mutex_destroy(&m->state_mutex);
 	return ret;
@@ -163,6 +168,7 @@ static void mock_release_dev(struct vfio_device *vdev)
 	cancel_delayed_work_sync(&m->wl_work);
 	mock_state_free(m);
 	kvfree(m->p2p_batch);
+	mock_dma_destroy(m);
 	mutex_destroy(&m->mem_lock);
 	mutex_destroy(&m->state_mutex);
 	vfio_pci_core_release_dev(vdev);

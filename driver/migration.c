@@ -302,6 +302,7 @@ void mock_migration_close(struct mock_device *m)
 	WRITE_ONCE(m->owner_tgid, 0);
 	mock_state_mutex_unlock(m);
 	cancel_delayed_work_sync(&m->wl_work);
+	mock_log_close(m);	/* the next user starts without logging */
 }
 
 /**

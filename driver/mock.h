@@ -17,6 +17,16 @@
  *                 dirty tracking.  A leaf: nothing that can fault or sleep on
  *                 another lock is done under it.
  *
+ * The DMA engine (dma.c) writes the user's memory with vfio_dma_rw(), which
+ * takes the type1 container's iommu->lock and, faulting user pages in,
+ * mmap_lock.  It is called with no lock of ours held: batches are prepared
+ * under mem_lock and written after it is dropped, counted in dma_inflight,
+ * which an arc into a stopped state waits to drain (under state_mutex).
+ *   log_lock      the DMA logging tracker (dma.c).  Taken with nothing else
+ *                 of ours held; REPORT holds it while iova_bitmap_set() writes
+ *                 the user's bitmap (log_lock -> mmap_lock).  Never taken on
+ *                 the reset path, which runs under vdev->memory_lock.
+ *
  * vfio-pci-core calls .reset_done with vdev->memory_lock held, and
  * memory_lock is taken under mmap_lock by BAR mmap faults.  Taking
  * state_mutex or a migf->lock there would close the cycle
@@ -37,6 +47,7 @@
 #include <linux/vfio_pci_core.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "mock_vfio_pci.h"
 #include "mock_vfio_rules.h"
@@ -78,6 +89,20 @@ struct mock_regs {
 	u64 wl_writes;
 	u32 wl_ctrl;
 	u32 wl_rate;
+};
+
+/* One batch of DMA writes, prepared under mem_lock (dma.c). */
+struct mock_dma_job {
+	u64 base;
+	u64 size;
+	u64 prng;
+	unsigned int n;
+};
+
+/* A range the DMA logging tracker covers, inclusive. */
+struct mock_log_range {
+	u64 start;
+	u64 last;
 };
 
 struct mock_save_file;
@@ -160,6 +185,33 @@ struct mock_device {
 	wait_queue_head_t p2p_idle;
 	struct mock_p2p_write *p2p_batch;	/* owned by wl_work */
 
+	/* DMA engine (dma.c): registers and counters under mem_lock. */
+	u64 dma_base;
+	u64 dma_size;
+	u64 dma_seed;
+	u64 dma_prng;
+	u64 dma_carry;
+	u64 dma_writes;
+	u64 dma_faults;
+	u32 dma_ctrl;
+	u32 dma_rate;
+	unsigned int dma_inflight;	/* batches prepared, not written */
+	wait_queue_head_t dma_idle;
+
+	/* DMA logging (dma.c), under log_lock. */
+	struct mutex log_lock;
+	bool log_active;
+	bool log_overflow;		/* too many dirty pages: REPORT fails */
+	unsigned int log_pgshift;	/* tracker page size */
+	u32 log_nranges;
+	struct mock_log_range *log_ranges;	/* sorted */
+	struct xarray log_dirty;	/* dirty tracker pages, by index */
+	unsigned long log_ndirty;
+	/* Limits imitating a hardware tracker (debugfs), read at use. */
+	u32 log_max_ranges;		/* 0: the core's limit */
+	u64 log_page_size;		/* 0: the one START asks for */
+	u32 log_fail_report;		/* the next N REPORTs fail with EIO */
+
 	/* Monitor (monitor.c, fabric.c). */
 	u32 group;			/* sysfs group id; 0: by opener */
 	pid_t owner_tgid;		/* the process that opened it */
@@ -180,6 +232,18 @@ static inline struct device *mock_dev(struct mock_device *m)
 	return &m->core.pdev->dev;
 }
 
+/* splitmix64: small, fast and fully determined by its 64-bit state. */
+#define MOCK_PRNG_GAMMA	0x9e3779b97f4a7c15ULL
+
+static inline u64 mock_prng_next(u64 *state)
+{
+	u64 z = (*state += MOCK_PRNG_GAMMA);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* devstate.c: device memory, registers, workload, digest. */
 int mock_state_alloc(struct mock_device *m, u64 mem_size);
 void mock_state_free(struct mock_device *m);
@@ -193,6 +257,19 @@ u64 mock_digest_of(const u64 *page_hash, unsigned long npages, const struct mock
 void mock_regs_to_stream(const struct mock_regs *regs, struct mock_stream_regs *out);
 void mock_wl_kick(struct mock_device *m);
 void mock_wl_work(struct work_struct *work);
+
+/* dma.c: the DMA engine and DMA logging. */
+extern const struct vfio_log_ops mock_log_ops;
+void mock_dma_init(struct mock_device *m);
+void mock_dma_destroy(struct mock_device *m);
+bool mock_dma_runnable(struct mock_device *m);
+void mock_dma_prepare(struct mock_device *m, unsigned int n, struct mock_dma_job *job);
+void mock_dma_run(struct mock_device *m, const struct mock_dma_job *job);
+void mock_dma_quiesce(struct mock_device *m);
+void mock_dma_reset(struct mock_device *m);
+bool mock_log_offered(struct mock_device *m);
+void mock_log_close(struct mock_device *m);
+void mock_log_debugfs(struct mock_device *m);
 
 /* bar0.c: the emulated register file. */
 void mock_regs_debugfs(struct mock_device *m, struct dentry *dir);

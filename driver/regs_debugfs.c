@@ -44,6 +44,13 @@ static const struct mock_reg_name mock_reg_names[] = {
 	{ MOCK_REG_P2P_TX, "P2P_TX", true },
 	{ MOCK_REG_P2P_RX, "P2P_RX", true },
 	{ MOCK_REG_P2P_DROPPED, "P2P_DROPPED", true },
+	{ MOCK_REG_DMA_BASE, "DMA_BASE", true },
+	{ MOCK_REG_DMA_SIZE, "DMA_SIZE", true },
+	{ MOCK_REG_DMA_CTRL, "DMA_CTRL", true },
+	{ MOCK_REG_DMA_RATE, "DMA_RATE", true },
+	{ MOCK_REG_DMA_SEED, "DMA_SEED", true },
+	{ MOCK_REG_DMA_WRITES, "DMA_WRITES", true },
+	{ MOCK_REG_DMA_FAULTS, "DMA_FAULTS", true },
 };
 
 static size_t mock_reg_width(u32 off)

@@ -10,6 +10,8 @@
  *   group            the VM this device belongs to for the monitor's
  *                    multi-device rules: 0 (default) means "the process that
  *                    opened it"; any other value groups devices explicitly (RW)
+ *   dma_logging      1 if the device offers VFIO DMA logging, 0 on kernels
+ *                    without CONFIG_IOMMUFD_DRIVER (RO)
  */
 #include <linux/device.h>
 #include <linux/pci.h>
@@ -171,6 +173,13 @@ static ssize_t group_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(group);
 
+static ssize_t dma_logging_show(struct device *dev, struct device_attribute *attr,
+				char *buf)
+{
+	return sysfs_emit(buf, "%d\n", mock_log_offered(dev_to_mock(dev)));
+}
+static DEVICE_ATTR_RO(dma_logging);
+
 static struct attribute *mock_attrs[] = {
 	&dev_attr_mem_size.attr,
 	&dev_attr_migration_flags.attr,
@@ -178,6 +187,7 @@ static struct attribute *mock_attrs[] = {
 	&dev_attr_migration_state.attr,
 	&dev_attr_fabric_id.attr,
 	&dev_attr_group.attr,
+	&dev_attr_dma_logging.attr,
 	NULL,
 };
 

@@ -33,8 +33,9 @@
  * writes.  MEM_DATA accesses need MEM_ADDR aligned to their width and
  * MEM_ADDR + width <= MEM_SIZE; otherwise reads return all-ones and writes
  * are dropped; MEM_DATA is the one 32-bit register that also takes 8-byte
- * accesses (8 bytes of memory).  WL_RATE and P2P_RATE are capped at
- * 1000000 per second; P2P_WIN_OFF keeps 64-byte alignment (low bits read 0).
+ * accesses (8 bytes of memory).  WL_RATE, P2P_RATE and DMA_RATE are capped
+ * at 1000000 per second; P2P_WIN_OFF keeps 64-byte alignment (low bits read
+ * 0), DMA_BASE and DMA_SIZE keep 4096-byte alignment.
  *
  * While the device is stopped (migration state STOP, STOP_COPY or RESUMING)
  * every register reads normally, but no access changes device state: writes
@@ -63,7 +64,14 @@
 #define MOCK_REG_P2P_TX			0x078	/* RO 64: P2P writes delivered */
 #define MOCK_REG_P2P_RX			0x080	/* RO 64: P2P writes received */
 #define MOCK_REG_P2P_DROPPED		0x088	/* RO 64: P2P writes a stopped peer dropped */
-#define MOCK_REG_END			0x090
+#define MOCK_REG_DMA_BASE		0x090	/* RW 64: IOVA window start (low 12 bits read 0) */
+#define MOCK_REG_DMA_SIZE		0x098	/* RW 64: IOVA window length (low 12 bits read 0) */
+#define MOCK_REG_DMA_CTRL		0x0a0	/* RW: MOCK_DMA_CTRL_* */
+#define MOCK_REG_DMA_RATE		0x0a4	/* RW: DMA writes per second */
+#define MOCK_REG_DMA_SEED		0x0a8	/* RW 64: writing it reseeds the DMA PRNG */
+#define MOCK_REG_DMA_WRITES		0x0b0	/* RO 64: DMA writes that reached memory */
+#define MOCK_REG_DMA_FAULTS		0x0b8	/* RO 64: DMA writes to unmapped IOVAs */
+#define MOCK_REG_END			0x0c0
 
 /*
  * P2P fabric: every mock device has a fabric id (MOCK_REG_FABRIC_ID and
@@ -76,6 +84,20 @@
  * RESUMING is dropped and recorded as a P-5 violation.
  */
 #define MOCK_P2P_WRITE_BYTES		64
+
+/*
+ * DMA engine (Documentation/dma.rst): a device programmed with an IOVA window,
+ * a rate and MOCK_DMA_CTRL_ENABLE writes MOCK_DMA_WRITE_BYTES bytes of PRNG
+ * data (seeded by DMA_SEED) at random 64-byte-aligned IOVAs of the window,
+ * into the user's memory through its VFIO container mappings, while it runs
+ * (RUNNING, RUNNING_P2P, PRE_COPY, PRE_COPY_P2P).  A write to an IOVA that is
+ * not mapped writable is counted in DMA_FAULTS and goes nowhere.  The DMA
+ * registers are wiring, like the P2P ones: not migrated, not in the digest.
+ * With DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING_*, offered only by kernels
+ * with CONFIG_IOMMUFD_DRIVER) these writes are what the device logs.
+ */
+#define MOCK_DMA_WRITE_BYTES		64
+#define MOCK_DMA_CTRL_ENABLE		_BITUL(0)
 
 #define MOCK_ID				0x4b434f4d	/* "MOCK" */
 #define MOCK_REGS_VERSION		0x00010000	/* 1.0 */

@@ -44,7 +44,10 @@ uint64_t mock_rd(const struct vfm_device *dev, uint32_t reg)
 	uint64_t val = 0;
 	size_t size = reg == MOCK_REG_MEM_SIZE || reg == MOCK_REG_MEM_ADDR ||
 		      reg == MOCK_REG_WL_SEED || reg == MOCK_REG_WL_WRITES ||
-		      reg == MOCK_REG_DIGEST || reg == MOCK_REG_DROPPED_WRITES ? 8 : 4;
+		      reg == MOCK_REG_DIGEST || reg == MOCK_REG_DROPPED_WRITES ||
+		      reg == MOCK_REG_DMA_BASE || reg == MOCK_REG_DMA_SIZE ||
+		      reg == MOCK_REG_DMA_SEED || reg == MOCK_REG_DMA_WRITES ||
+		      reg == MOCK_REG_DMA_FAULTS ? 8 : 4;
 
 	if (mock_bar0_access(dev, reg, &val, size, false) != (long)size) {
 		fprintf(stderr, "%s: BAR0 read at 0x%x: %s\n", dev->bdf, reg, strerror(errno));
@@ -55,7 +58,9 @@ uint64_t mock_rd(const struct vfm_device *dev, uint32_t reg)
 
 void mock_wr(const struct vfm_device *dev, uint32_t reg, uint64_t val)
 {
-	size_t size = reg == MOCK_REG_MEM_ADDR || reg == MOCK_REG_WL_SEED ? 8 : 4;
+	size_t size = reg == MOCK_REG_MEM_ADDR || reg == MOCK_REG_WL_SEED ||
+		      reg == MOCK_REG_DMA_BASE || reg == MOCK_REG_DMA_SIZE ||
+		      reg == MOCK_REG_DMA_SEED ? 8 : 4;
 
 	if (mock_bar0_access(dev, reg, &val, size, true) != (long)size) {
 		fprintf(stderr, "%s: BAR0 write at 0x%x: %s\n", dev->bdf, reg, strerror(errno));
@@ -181,4 +186,28 @@ uint64_t mock_violations(const char *rule)
 void mock_monitor_clear(void)
 {
 	mock_debugfs_write(NULL, "clear", "1");
+}
+
+int mock_dma_map(const struct vfm_device *dev, void *vaddr, uint64_t iova, uint64_t len)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = len,
+	};
+
+	return ioctl(dev->container_fd, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+int mock_dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t len)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = len,
+	};
+
+	return ioctl(dev->container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
 }

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VFIO_DEVICE_FEATURE_DMA_LOGGING_START/STOP/REPORT: the argument rules of
+ * the core (drivers/vfio/vfio_main.c) and of the uAPI and vfio_log_ops
+ * contract (include/uapi/linux/vfio.h, include/linux/vfio.h).
+ * Device-agnostic: runs against any vfio-pci variant driver, and skips when
+ * the device does not offer DMA logging (no log_ops: ENOTTY), which is the
+ * case of every driver on a kernel without CONFIG_IOMMUFD_DRIVER (Debian's),
+ * where REPORT cannot work.  No DMA is needed: the ranges need not be mapped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "kselftest_harness.h"
+#include "selftest.h"
+
+#define IOVA_BASE	(1ULL << 32)	/* 4 GiB: aligned to every page size used */
+#define PS		4096ULL
+
+struct log_start {
+	struct vfio_device_feature hdr;
+	struct vfio_device_feature_dma_logging_control ctl;
+};
+
+struct log_report {
+	struct vfio_device_feature hdr;
+	struct vfio_device_feature_dma_logging_report rep;
+};
+
+/* START: 0 or -errno; *out_ps gets the page size the device chose. */
+static int log_start(int fd, uint64_t page_size,
+		     const struct vfio_device_feature_dma_logging_range *r,
+		     uint32_t n, uint64_t *out_ps)
+{
+	struct log_start s = {
+		.hdr.argsz = sizeof(s),
+		.hdr.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+		.ctl.page_size = page_size,
+		.ctl.num_ranges = n,
+		.ctl.ranges = (uintptr_t)r,
+	};
+
+	if (ioctl(fd, VFIO_DEVICE_FEATURE, &s))
+		return -errno;
+	if (out_ps)
+		*out_ps = s.ctl.page_size;
+	return 0;
+}
+
+static int log_stop(int fd)
+{
+	struct vfio_device_feature f = {
+		.argsz = sizeof(f),
+		.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
+	};
+
+	return ioctl(fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
+}
+
+static int log_report(int fd, uint64_t iova, uint64_t len, uint64_t page_size,
+		      uint64_t *bitmap)
+{
+	struct log_report r = {
+		.hdr.argsz = sizeof(r),
+		.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+		.rep.iova = iova,
+		.rep.length = len,
+		.rep.page_size = page_size,
+		.rep.bitmap = (uintptr_t)bitmap,
+	};
+
+	return ioctl(fd, VFIO_DEVICE_FEATURE, &r) ? -errno : 0;
+}
+
+/* One range of @pages pages at page @first after IOVA_BASE. */
+static struct vfio_device_feature_dma_logging_range range(uint64_t first, uint64_t pages)
+{
+	return (struct vfio_device_feature_dma_logging_range){
+		.iova = IOVA_BASE + first * PS, .length = pages * PS,
+	};
+}
+
+FIXTURE(log) {
+	struct vfm_device dev;
+};
+
+FIXTURE_SETUP(log)
+{
+	struct vfio_device_feature probe = {
+		.argsz = sizeof(probe),
+		.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+	};
+
+	self->dev.fd = -1;
+	ASSERT_EQ(0, vfm_device_open(selftest_bdf, &self->dev));
+	if (ioctl(self->dev.fd, VFIO_DEVICE_FEATURE, &probe)) {
+		if (errno == ENOTTY)
+			SKIP(return, "%s does not offer DMA logging (ENOTTY; kernels without CONFIG_IOMMUFD_DRIVER cannot report)",
+			     selftest_bdf);
+		ASSERT_EQ(0, -errno) TH_LOG("PROBE of DMA_LOGGING_START");
+	}
+}
+
+FIXTURE_TEARDOWN(log)
+{
+	if (self->dev.fd >= 0) {
+		log_stop(self->dev.fd);
+		vfm_device_close(&self->dev);
+	}
+}
+
+/* uAPI: START returns the page size chosen, usable for REPORT; STOP ends it. */
+TEST_F(log, start_report_stop)
+{
+	struct vfio_device_feature_dma_logging_range r = range(0, 512);
+	uint64_t ps = 0, bitmap[512 / 64] = {};
+
+	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, &ps));
+	EXPECT_GE(ps, 4096) TH_LOG("page size %llu", (unsigned long long)ps);
+	EXPECT_EQ(0, ps & (ps - 1)) TH_LOG("page size %llu is not a power of two",
+					   (unsigned long long)ps);
+	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
+	EXPECT_EQ(0, log_stop(self->dev.fd));
+}
+
+/* Core: ranges not aligned to page_size are -EINVAL. */
+TEST_F(log, unaligned_ranges_rejected)
+{
+	struct vfio_device_feature_dma_logging_range r = range(0, 16);
+
+	r.iova += 512;
+	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
+	r = range(0, 16);
+	r.length += 512;
+	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
+	r = range(1, 16);	/* 4 KiB aligned, not 64 KiB */
+	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, 65536, &r, 1, NULL));
+}
+
+/* Core: overlapping ranges are -EINVAL. */
+TEST_F(log, overlapping_ranges_rejected)
+{
+	struct vfio_device_feature_dma_logging_range r[2] = { range(0, 16), range(15, 16) };
+
+	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
+	r[1] = range(0, 1);	/* the same start */
+	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
+	r[1] = range(16, 16);	/* adjacent: fine */
+	EXPECT_EQ(0, log_start(self->dev.fd, PS, r, 2, NULL));
+}
+
+/* Core: num_ranges 0 is -EINVAL; more than a page of ranges is -E2BIG. */
+TEST_F(log, range_count_limits)
+{
+	uint32_t max = sysconf(_SC_PAGESIZE) /
+		       sizeof(struct vfio_device_feature_dma_logging_range);
+	struct vfio_device_feature_dma_logging_range *r = calloc(max + 1, sizeof(*r));
+	uint32_t i;
+
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, r, 0, NULL));
+	for (i = 0; i <= max; i++)
+		r[i] = range(2 * i, 1);	/* with gaps: nothing to merge */
+	EXPECT_EQ(-E2BIG, log_start(self->dev.fd, PS, r, max + 1, NULL));
+	/* uAPI: "The core kernel code guarantees to support ... a single kernel page". */
+	EXPECT_EQ(0, log_start(self->dev.fd, PS, r, max, NULL))
+		TH_LOG("%u ranges, as many as fit in a page, must be accepted", max);
+	free(r);
+}
+
+/* Core: a range whose end overflows is -EOVERFLOW. */
+TEST_F(log, overflowing_range_rejected)
+{
+	struct vfio_device_feature_dma_logging_range r = {
+		.iova = ~0ULL - PS + 1, .length = 2 * PS,
+	};
+
+	EXPECT_EQ(-EOVERFLOW, log_start(self->dev.fd, PS, &r, 1, NULL));
+}
+
+/* vfio_log_ops contract: a second START without STOP fails; the first goes on. */
+TEST_F(log, double_start_rejected)
+{
+	struct vfio_device_feature_dma_logging_range r = range(0, 64);
+	uint64_t bitmap[1] = {};
+	int ret;
+
+	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	ret = log_start(self->dev.fd, PS, &r, 1, NULL);
+	EXPECT_NE(0, ret) TH_LOG("a second START without STOP succeeded");
+	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap))
+		TH_LOG("the first logging session no longer reports");
+	EXPECT_EQ(0, log_stop(self->dev.fd));
+	EXPECT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL)) TH_LOG("START after STOP");
+}
+
+/* uAPI: "If DMA logging is not enabled, an error will be returned." */
+TEST_F(log, report_without_start_fails)
+{
+	uint64_t bitmap[1] = {};
+
+	EXPECT_NE(0, log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap));
+	ASSERT_EQ(0, log_start(self->dev.fd, PS, &(struct vfio_device_feature_dma_logging_range){
+			IOVA_BASE, 64 * PS }, 1, NULL));
+	ASSERT_EQ(0, log_stop(self->dev.fd));
+	EXPECT_NE(0, log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap))
+		TH_LOG("REPORT after STOP succeeded");
+}
+
+/* vfio_log_ops contract: STOP without START is handled; logging still works. */
+TEST_F(log, stop_without_start_graceful)
+{
+	struct vfio_device_feature_dma_logging_range r = range(0, 64);
+	int ret = log_stop(self->dev.fd);
+
+	EXPECT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("STOP without START: %s", strerror(-ret));
+	EXPECT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_EQ(0, log_stop(self->dev.fd));
+}
+
+/* Core: REPORT page_size must be a power of two >= 4096; overflow is -EOVERFLOW. */
+TEST_F(log, report_page_size_rules)
+{
+	struct vfio_device_feature_dma_logging_range r = range(0, 256);
+	uint64_t bitmap[8] = {};
+
+	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, r.length, 2048, bitmap));
+	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, r.length, 3 * PS, bitmap));
+	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, r.length, 0, bitmap));
+	EXPECT_EQ(-EOVERFLOW, log_report(self->dev.fd, ~0ULL - PS + 1, 2 * PS, PS, bitmap));
+	/* uAPI: any power of two, not necessarily START's. */
+	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, 8192, bitmap));
+	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, 1 << 20, bitmap));
+}
+
+/* uAPI: REPORT "will only set bits in the bitmap and never clear" them. */
+TEST_F(log, report_only_sets_bits)
+{
+	struct vfio_device_feature_dma_logging_range r = range(0, 256);
+	uint64_t bitmap[4], want[4], cleared = 0;
+	int i;
+
+	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	for (i = 0; i < 4; i++)
+		want[i] = bitmap[i] = 0xa5a5a5a5f0f0f0f0ULL ^ ((uint64_t)i << 60);
+	ASSERT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
+	for (i = 0; i < 4; i++)
+		cleared |= want[i] & ~bitmap[i];
+	EXPECT_EQ(0, cleared) TH_LOG("REPORT cleared bits (0x%llx in some word)",
+				     (unsigned long long)cleared);
+}
+
+int main(int argc, char *argv[])
+{
+	selftest_get_bdf(&argc, argv);
+	return test_harness_run(argc, argv);
+}
