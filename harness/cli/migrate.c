@@ -20,12 +20,15 @@
 #include "vfmmock.h"
 #include "cli.h"
 #include "report.h"
+#include "monitor.h"
 
 struct args {
 	char *src[VFM_MAX_DEVICES], *dst[VFM_MAX_DEVICES];
 	unsigned int nsrc, ndst;
 	const char *save, *load, *json, *timeline;
 	long workload;			/* pages/s on mock sources, -1: leave alone */
+	long p2p;			/* P2P writes/s between mock sources, -1: none */
+	struct mon_snap mon;		/* the monitor before the migration */
 	struct vfm_mig_opts opts;
 };
 
@@ -190,10 +193,33 @@ static int run_dest(struct args *a, int fd, int rp_fd)
 	return ret ? 1 : 0;
 }
 
+/* Snapshot the monitor for every device of both sides. */
+static void mon_before(struct args *a)
+{
+	char *all[MON_MAX_DEVICES];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < a->nsrc; i++)
+		all[n++] = a->src[i];
+	for (i = 0; i < a->ndst; i++)
+		all[n++] = a->dst[i];
+	mon_snap(&a->mon, all, n);
+}
+
+static void mon_after(struct args *a, json_object *r)
+{
+	struct mon_snap now;
+
+	mon_snap_again(&now, &a->mon);
+	mon_report(r, &a->mon, &now);
+}
+
 static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
 {
 	json_object *r = vfm_mig_report(src, dst_side);
 	int ret = src->err ? 1 : 0;
+
+	mon_after(a, r);
 
 	print_summary(stdout, r);
 	if (a->json) {
@@ -221,6 +247,7 @@ static int migrate(struct args *a)
 	struct vfm_mig src;
 	pid_t pid;
 
+	mon_before(a);
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
@@ -261,6 +288,7 @@ static int save(struct args *a)
 	struct vfm_mig src;
 	int fd, ret;
 
+	mon_before(a);
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
@@ -297,6 +325,7 @@ static int load(struct args *a)
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->load, strerror(errno));
 		return 1;
 	}
+	mon_before(a);
 	ret = vfm_mig_open(&dst, VFM_DEST, a->dst, a->ndst, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", dst.error);
@@ -307,6 +336,7 @@ static int load(struct args *a)
 	ret = vfm_mig_dest(&dst, fd, -1) ? 1 : 0;
 	close(fd);
 	r = vfm_mig_side_report(&dst);
+	mon_after(a, r);
 	print_load_summary(stdout, r);
 	if (a->json && json_object_to_file_ext(a->json, r, JSON_C_TO_STRING_PRETTY))
 		fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json, json_util_get_last_err());
