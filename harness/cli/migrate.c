@@ -44,11 +44,14 @@ static void usage(FILE *f)
 		"  --max-rounds N             pre-copy rounds before dirty data stops delaying switchover (30)\n"
 		"  --downtime-limit MS        dirty bytes that fit MS at the measured bandwidth converge (300)\n"
 		"  --workload RATE            mock sources: run the workload, RATE pages/s\n"
+		"  --p2p RATE                 mock sources: each writes RATE P2P writes/s into the next\n"
+		"                             source device (a ring; one device writes into itself)\n"
 		"  --json FILE                full report (JSON)\n"
 		"  --timeline FILE.svg        one lane per device, its states over time\n"
-		"  --misbehave MODE           a deliberately wrong VMM (testing monitors):\n");
+		"  --misbehave MODE           a deliberately wrong VMM (testing monitors), never default;\n"
+		"                             MODE and the monitor rules it breaks:\n");
 	for (i = 1; i < VFM_MB_NR; i++)
-		fprintf(f, "                               %s\n", vfm_misbehave_name(i));
+		fprintf(f, "    %-28s %s\n", vfm_misbehave_name(i), vfm_misbehave_what(i));
 }
 
 static int split_bdfs(char *list, char **out, unsigned int *n)
@@ -77,6 +80,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "max-rounds", required_argument, NULL, 'r' },
 		{ "downtime-limit", required_argument, NULL, 't' },
 		{ "workload", required_argument, NULL, 'w' },
+		{ "p2p", required_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeline", required_argument, NULL, 'T' },
 		{ "misbehave", required_argument, NULL, 'm' },
@@ -88,6 +92,7 @@ static int parse(int argc, char **argv, struct args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->workload = -1;
+	a->p2p = -1;
 	vfm_mig_opts_default(&a->opts);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -112,6 +117,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'r':
 		case 't':
 		case 'w':
+		case 'q':
 			errno = 0;
 			{
 				unsigned long v = strtoul(optarg, &end, 0);
@@ -124,6 +130,8 @@ static int parse(int argc, char **argv, struct args *a)
 					a->opts.max_rounds = v;
 				else if (c == 't')
 					a->opts.downtime_limit_ms = v;
+				else if (c == 'q')
+					a->p2p = v;
 				else
 					a->workload = v;
 			}
@@ -175,6 +183,24 @@ static void start_workload(struct vfm_mig *m, long rate)
 			continue;
 		}
 		vfm_mock_workload(&m->dev[i].dev, 0x5eed0000 + i, rate);
+	}
+}
+
+/* A ring of P2P traffic between the mock sources: i writes into i + 1. */
+static void start_p2p(struct vfm_mig *m, long rate)
+{
+	unsigned int i;
+
+	for (i = 0; rate >= 0 && i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i], *peer = &m->dev[(i + 1) % m->ndev];
+
+		if (!d->mock || !peer->mock) {
+			fprintf(stderr, "vfio-migrate: %s -> %s: not both mock devices, no P2P traffic\n",
+				d->dev.bdf, peer->dev.bdf);
+			continue;
+		}
+		if (vfm_mock_p2p(&d->dev, &peer->dev, rate))
+			fprintf(stderr, "vfio-migrate: %s: cannot start P2P traffic\n", d->dev.bdf);
 	}
 }
 
@@ -274,6 +300,7 @@ static int migrate(struct args *a)
 	}
 	close(sv[1]);
 	start_workload(&src, a->workload);
+	start_p2p(&src, a->p2p);
 	vfm_mig_source(&src, sv[0], sv[0]);
 	close(sv[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
@@ -302,6 +329,7 @@ static int save(struct args *a)
 		return 1;
 	}
 	start_workload(&src, a->workload);
+	start_p2p(&src, a->p2p);
 	vfm_mig_source(&src, fd, -1);
 	/* Data still in flight to the file counts: close() can fail. */
 	fd = close(fd) ? -errno : 0;

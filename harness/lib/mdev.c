@@ -26,7 +26,27 @@ static const char *const mb_names[VFM_MB_NR] = {
 	[VFM_MB_WRITE_BEFORE_RESUMING] = "write-before-resuming",
 	[VFM_MB_RESTART_PRECOPY] = "restart-precopy-through-stop",
 	[VFM_MB_PRECOPY_INFO_STOP_COPY] = "precopy-info-in-stop-copy",
+	[VFM_MB_STALE_DATA_FD] = "stale-data-fd",
+	[VFM_MB_LEAVE_RESUMING_EARLY] = "leave-resuming-early",
 };
+
+/* What each mode does and the monitor rules it breaks (Documentation/harness.rst). */
+static const char *const mb_what[VFM_MB_NR] = {
+	[VFM_MB_NONE] = "a correct VMM: no rule",
+	[VFM_MB_NAIVE_STOP] = "source: devices stopped one by one, no P2P phase: P-1 (+ P-5 with --p2p)",
+	[VFM_MB_NAIVE_START] = "destination: devices started one by one, no P2P phase: P-2",
+	[VFM_MB_EARLY_STOP_COPY_EXIT] = "source: STOP_COPY -> STOP before EOF: U-11 (+ U-14, rejected)",
+	[VFM_MB_WRITE_BEFORE_RESUMING] = "destination: write to a data_fd after a reset: U-9",
+	[VFM_MB_RESTART_PRECOPY] = "source: PRE_COPY -> STOP -> STOP_COPY: S-2",
+	[VFM_MB_PRECOPY_INFO_STOP_COPY] = "source: PRECOPY_INFO in STOP_COPY: U-10",
+	[VFM_MB_STALE_DATA_FD] = "destination: the old data_fd of a new RESUMING session: U-8",
+	[VFM_MB_LEAVE_RESUMING_EARLY] = "destination: RESUMING -> STOP before the stream is complete: U-14",
+};
+
+const char *vfm_misbehave_what(enum vfm_misbehave mb)
+{
+	return mb < VFM_MB_NR ? mb_what[mb] : "invalid";
+}
 
 const char *vfm_misbehave_name(enum vfm_misbehave mb)
 {

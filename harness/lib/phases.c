@@ -9,9 +9,17 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <unistd.h>
 #include <linux/vfio.h>
 
 #include "mig_internal.h"
+
+/*
+ * naive-stop: the pause between two devices' stops, as a VMM that stops
+ * them one by one from a slow loop.  Long enough for a device's P2P engine
+ * (every ~12 ms) to write into the peer stopped first (P-5).
+ */
+#define NAIVE_STOP_PAUSE_US	100000
 
 static bool has_p2p(const struct vfm_mdev *d)
 {
@@ -56,6 +64,8 @@ int vfm_mig_stop_all(struct vfm_mig *m)
 		if (ret)
 			return vfm_mig_fail(m, "stop", d, ret, "SET %s", vfm_state_name(to));
 		vfm_mdev_read_digest(d, &d->digest, &d->has_digest);
+		if (naive && i > 0)
+			usleep(NAIVE_STOP_PAUSE_US);
 	}
 	m->t_stopped = vfm_now_ns();
 	return 0;
