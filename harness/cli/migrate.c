@@ -215,7 +215,7 @@ static int run_dest(struct args *a, int fd, int rp_fd)
 		vfm_mig_send_result(&m, rp_fd);
 	if (!ret)
 		ret = vfm_mig_dest(&m, fd, rp_fd);
-	vfm_mig_close(&m);
+	vfm_mig_shutdown(&m);
 	return ret ? 1 : 0;
 }
 
@@ -277,19 +277,19 @@ static int migrate(struct args *a)
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		perror("vfio-migrate: socketpair");
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 1;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		perror("vfio-migrate: fork");
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 1;
 	}
 	if (pid == 0) {
@@ -306,7 +306,7 @@ static int migrate(struct args *a)
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		fprintf(stderr, "vfio-migrate: the destination process died (status 0x%x)\n", status);
 	ret = finish(a, &src, src.peer_report);
-	vfm_mig_close(&src);
+	vfm_mig_shutdown(&src);
 	return ret;
 }
 
@@ -319,13 +319,13 @@ static int save(struct args *a)
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 2;
 	}
 	fd = open(a->save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(errno));
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 1;
 	}
 	start_workload(&src, a->workload);
@@ -338,7 +338,7 @@ static int save(struct args *a)
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(-fd));
 		ret = 1;
 	}
-	vfm_mig_close(&src);
+	vfm_mig_shutdown(&src);
 	return ret;
 }
 
@@ -357,7 +357,7 @@ static int load(struct args *a)
 	ret = vfm_mig_open(&dst, VFM_DEST, a->dst, a->ndst, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", dst.error);
-		vfm_mig_close(&dst);
+		vfm_mig_shutdown(&dst);
 		close(fd);
 		return 2;
 	}
@@ -369,7 +369,7 @@ static int load(struct args *a)
 	if (a->json && json_object_to_file_ext(a->json, r, JSON_C_TO_STRING_PRETTY))
 		fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json, json_util_get_last_err());
 	json_object_put(r);
-	vfm_mig_close(&dst);
+	vfm_mig_shutdown(&dst);
 	return ret;
 }
 

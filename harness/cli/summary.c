@@ -21,6 +21,21 @@ static const char *human(int64_t b, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether the side report @side has @bdf bound to mock-vfio-pci. */
+static bool is_mock(json_object *side, const char *bdf)
+{
+	json_object *devs = jget(side, "devices");
+	size_t i;
+
+	for (i = 0; i < jlen(devs); i++) {
+		json_object *d = json_object_array_get_idx(devs, i);
+
+		if (!strcmp(jstr(d, "bdf", ""), bdf))
+			return !strcmp(jstr(d, "driver", ""), "mock-vfio-pci");
+	}
+	return false;
+}
+
 /* A device's violations: its count, or "n/a" (not a mock, no monitor). */
 static const char *viol(json_object *o, const char *key, char *buf, size_t len)
 {
@@ -95,7 +110,8 @@ void print_summary(FILE *f, json_object *r)
 	for (i = 0; i < jlen(devs); i++) {
 		json_object *p = json_object_array_get_idx(devs, i), *m = jget(p, "digest_match");
 		const char *dig = m ? (json_object_get_boolean(m) ? "match" : "MISMATCH") :
-				  jget(p, "digest_source") ? "-" : "n/a (not a mock)";
+				  jget(p, "digest_source") || is_mock(src, jstr(p, "source", "")) ?
+				  "-" : "n/a (not a mock)";
 
 		char vs[56];
 
@@ -110,19 +126,27 @@ void print_summary(FILE *f, json_object *r)
 	print_monitor(f, r);
 	if (!ok) {
 		bool unchanged = true, checked = false;
+		const char *lost = NULL;
 
 		for (i = 0; i < jlen(devs); i++) {
-			json_object *u = jget(json_object_array_get_idx(devs, i), "source_unchanged");
+			json_object *p = json_object_array_get_idx(devs, i);
+			json_object *u = jget(p, "source_unchanged");
 
 			if (u) {
 				checked = true;
 				unchanged &= json_object_get_boolean(u);
 			}
+			if (jget(p, "source_state_lost") && !lost)
+				lost = jstr(p, "source", "?");
 		}
-		fprintf(f, "  source: %s; device state %s\n",
-			json_object_get_boolean(jget(src, "rollback_clean")) ?
-			"restarted, RUNNING in P2P order" : "rollback INCOMPLETE (see above)",
-			!checked ? "not checked (no digest)" : unchanged ? "unchanged" : "CHANGED");
+		if (lost)
+			fprintf(f, "  source: restarted; device state LOST: %s was reset to leave ERROR\n",
+				lost);
+		else
+			fprintf(f, "  source: %s; device state %s\n",
+				json_object_get_boolean(jget(src, "rollback_clean")) ?
+				"restarted, RUNNING in P2P order" : "rollback INCOMPLETE (see above)",
+				!checked ? "not checked (no digest)" : unchanged ? "unchanged" : "CHANGED");
 		if (dst)
 			fprintf(f, "  destination: %s\n", !json_object_get_boolean(jget(dst, "ok")) ?
 				(json_object_get_boolean(jget(dst, "rollback_clean")) ?

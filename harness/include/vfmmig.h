@@ -112,6 +112,7 @@ struct vfm_mdev {
 	uint64_t data_size;		/* MIG_DATA_SIZE at switchover */
 	bool has_digest;		/* mock: digest with the device stopped */
 	uint64_t digest;
+	bool state_lost;		/* source: a recovery reset it (ERROR): state gone */
 	bool has_restart_digest;	/* source, after a rollback */
 	uint64_t restart_digest;
 	char peer[256];			/* dest: the source section's idstr */
@@ -153,7 +154,14 @@ struct vfm_mig {
  */
 int vfm_mig_open(struct vfm_mig *m, enum vfm_role role, char *const *bdfs, unsigned int n,
 		 const struct vfm_mig_opts *opts);
+/* Close the devices, as they are (a forked child drops its parent's devices). */
 void vfm_mig_close(struct vfm_mig *m);
+/*
+ * Close as a VM shutting down: every running P2P device stops initiating
+ * (RUNNING_P2P) before any is closed, so none goes away while a peer
+ * writes into it (P-5).
+ */
+void vfm_mig_shutdown(struct vfm_mig *m);
 
 /*
  * Run the source: stream every device to @out_fd; @rp_fd is the return

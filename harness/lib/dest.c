@@ -167,6 +167,22 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 	if (!rs)
 		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
 	vfm_rs_init(rs, in_fd);
+	/*
+	 * RUNNING -> RESUMING passes through STOP (RUNNING -> RUNNING_P2P ->
+	 * STOP -> RESUMING with P2P): a device must not stop while another
+	 * can still initiate P2P towards it (P-1), so all are quiesced first.
+	 */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (!(d->flags & VFIO_MIGRATION_P2P) || d->state != VFIO_DEVICE_STATE_RUNNING)
+			continue;
+		ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING_P2P, d->state, "p2p-quiesce");
+		if (ret) {
+			free(rs);
+			return vfm_mig_fail(m, "p2p-quiesce", d, ret, "SET RUNNING_P2P");
+		}
+	}
 	ret = maybe_ack(m, rp_fd);	/* nothing to wait for: ack at once, as QEMU */
 	while (!ret) {
 		struct vfm_mdev *d;

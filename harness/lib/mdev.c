@@ -130,6 +130,25 @@ int vfm_mig_open(struct vfm_mig *m, enum vfm_role role, char *const *bdfs, unsig
 	return 0;
 }
 
+void vfm_mig_shutdown(struct vfm_mig *m)
+{
+	unsigned int i;
+
+	/*
+	 * As a VM shutting down: every running P2P device stops initiating
+	 * before any is closed, so no device goes away while a peer writes
+	 * into it (P-5).
+	 */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (d->dev.fd >= 0 && (d->flags & VFIO_MIGRATION_P2P) &&
+		    (d->state == VFIO_DEVICE_STATE_RUNNING || d->state == VFIO_DEVICE_STATE_PRE_COPY))
+			vfm_set_state(&d->dev, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	}
+	vfm_mig_close(m);
+}
+
 void vfm_mig_close(struct vfm_mig *m)
 {
 	unsigned int i;
