@@ -102,6 +102,10 @@ $(BUILD)/bin/mig_bench: $(OBJ)/harness/bench/mig_bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
 
+$(BUILD)/bin/downtime_bench: $(OBJ)/harness/bench/downtime_bench.o $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(LIBS)
+
 $(BUILD)/selftests/%: $(OBJ)/selftests/%.o $(patsubst %.c,$(OBJ)/%.o,$(SELFTEST_LIB_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
@@ -121,7 +125,7 @@ check: all
 	@scripts/check $(BUILD)
 
 bench: all
-	@vm-images/run-in-vm -b $(BUILD) -m 3G -t 900 -- vm-images/guest-bench $(BUILD)
+	@vm-images/run-in-vm -b $(BUILD) -m 3G -n 8 -t 900 -- vm-images/guest-bench $(BUILD)
 
 demo: all
 	@vm-images/run-in-vm -b $(BUILD) -t 300 -- vm-images/guest-demo $(BUILD)

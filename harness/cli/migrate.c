@@ -20,12 +20,15 @@
 #include "vfmmock.h"
 #include "cli.h"
 #include "report.h"
+#include "monitor.h"
 
 struct args {
 	char *src[VFM_MAX_DEVICES], *dst[VFM_MAX_DEVICES];
 	unsigned int nsrc, ndst;
 	const char *save, *load, *json, *timeline;
 	long workload;			/* pages/s on mock sources, -1: leave alone */
+	long p2p;			/* P2P writes/s between mock sources, -1: none */
+	struct mon_snap mon;		/* the monitor before the migration */
 	struct vfm_mig_opts opts;
 };
 
@@ -41,11 +44,14 @@ static void usage(FILE *f)
 		"  --max-rounds N             pre-copy rounds before dirty data stops delaying switchover (30)\n"
 		"  --downtime-limit MS        dirty bytes that fit MS at the measured bandwidth converge (300)\n"
 		"  --workload RATE            mock sources: run the workload, RATE pages/s\n"
+		"  --p2p RATE                 mock sources: each writes RATE P2P writes/s into the next\n"
+		"                             source device (a ring; one device writes into itself)\n"
 		"  --json FILE                full report (JSON)\n"
 		"  --timeline FILE.svg        one lane per device, its states over time\n"
-		"  --misbehave MODE           a deliberately wrong VMM (testing monitors):\n");
+		"  --misbehave MODE           a deliberately wrong VMM (testing monitors), never default;\n"
+		"                             MODE and the monitor rules it breaks:\n");
 	for (i = 1; i < VFM_MB_NR; i++)
-		fprintf(f, "                               %s\n", vfm_misbehave_name(i));
+		fprintf(f, "    %-28s %s\n", vfm_misbehave_name(i), vfm_misbehave_what(i));
 }
 
 static int split_bdfs(char *list, char **out, unsigned int *n)
@@ -74,6 +80,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "max-rounds", required_argument, NULL, 'r' },
 		{ "downtime-limit", required_argument, NULL, 't' },
 		{ "workload", required_argument, NULL, 'w' },
+		{ "p2p", required_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeline", required_argument, NULL, 'T' },
 		{ "misbehave", required_argument, NULL, 'm' },
@@ -85,6 +92,7 @@ static int parse(int argc, char **argv, struct args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->workload = -1;
+	a->p2p = -1;
 	vfm_mig_opts_default(&a->opts);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -109,6 +117,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'r':
 		case 't':
 		case 'w':
+		case 'q':
 			errno = 0;
 			{
 				unsigned long v = strtoul(optarg, &end, 0);
@@ -121,6 +130,8 @@ static int parse(int argc, char **argv, struct args *a)
 					a->opts.max_rounds = v;
 				else if (c == 't')
 					a->opts.downtime_limit_ms = v;
+				else if (c == 'q')
+					a->p2p = v;
 				else
 					a->workload = v;
 			}
@@ -175,6 +186,24 @@ static void start_workload(struct vfm_mig *m, long rate)
 	}
 }
 
+/* A ring of P2P traffic between the mock sources: i writes into i + 1. */
+static void start_p2p(struct vfm_mig *m, long rate)
+{
+	unsigned int i;
+
+	for (i = 0; rate >= 0 && i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i], *peer = &m->dev[(i + 1) % m->ndev];
+
+		if (!d->mock || !peer->mock) {
+			fprintf(stderr, "vfio-migrate: %s -> %s: not both mock devices, no P2P traffic\n",
+				d->dev.bdf, peer->dev.bdf);
+			continue;
+		}
+		if (vfm_mock_p2p(&d->dev, &peer->dev, rate))
+			fprintf(stderr, "vfio-migrate: %s: cannot start P2P traffic\n", d->dev.bdf);
+	}
+}
+
 /* The destination process: its result goes back over the socket. */
 static int run_dest(struct args *a, int fd, int rp_fd)
 {
@@ -186,14 +215,37 @@ static int run_dest(struct args *a, int fd, int rp_fd)
 		vfm_mig_send_result(&m, rp_fd);
 	if (!ret)
 		ret = vfm_mig_dest(&m, fd, rp_fd);
-	vfm_mig_close(&m);
+	vfm_mig_shutdown(&m);
 	return ret ? 1 : 0;
+}
+
+/* Snapshot the monitor for every device of both sides. */
+static void mon_before(struct args *a)
+{
+	char *all[MON_MAX_DEVICES];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < a->nsrc; i++)
+		all[n++] = a->src[i];
+	for (i = 0; i < a->ndst; i++)
+		all[n++] = a->dst[i];
+	mon_snap(&a->mon, all, n);
+}
+
+static void mon_after(struct args *a, json_object *r)
+{
+	struct mon_snap now;
+
+	mon_snap_again(&now, &a->mon);
+	mon_report(r, &a->mon, &now);
 }
 
 static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
 {
 	json_object *r = vfm_mig_report(src, dst_side);
 	int ret = src->err ? 1 : 0;
+
+	mon_after(a, r);
 
 	print_summary(stdout, r);
 	if (a->json) {
@@ -221,22 +273,23 @@ static int migrate(struct args *a)
 	struct vfm_mig src;
 	pid_t pid;
 
+	mon_before(a);
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		perror("vfio-migrate: socketpair");
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 1;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		perror("vfio-migrate: fork");
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 1;
 	}
 	if (pid == 0) {
@@ -247,12 +300,13 @@ static int migrate(struct args *a)
 	}
 	close(sv[1]);
 	start_workload(&src, a->workload);
+	start_p2p(&src, a->p2p);
 	vfm_mig_source(&src, sv[0], sv[0]);
 	close(sv[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		fprintf(stderr, "vfio-migrate: the destination process died (status 0x%x)\n", status);
 	ret = finish(a, &src, src.peer_report);
-	vfm_mig_close(&src);
+	vfm_mig_shutdown(&src);
 	return ret;
 }
 
@@ -261,19 +315,21 @@ static int save(struct args *a)
 	struct vfm_mig src;
 	int fd, ret;
 
+	mon_before(a);
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 2;
 	}
 	fd = open(a->save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(errno));
-		vfm_mig_close(&src);
+		vfm_mig_shutdown(&src);
 		return 1;
 	}
 	start_workload(&src, a->workload);
+	start_p2p(&src, a->p2p);
 	vfm_mig_source(&src, fd, -1);
 	/* Data still in flight to the file counts: close() can fail. */
 	fd = close(fd) ? -errno : 0;
@@ -282,7 +338,7 @@ static int save(struct args *a)
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(-fd));
 		ret = 1;
 	}
-	vfm_mig_close(&src);
+	vfm_mig_shutdown(&src);
 	return ret;
 }
 
@@ -297,21 +353,23 @@ static int load(struct args *a)
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->load, strerror(errno));
 		return 1;
 	}
+	mon_before(a);
 	ret = vfm_mig_open(&dst, VFM_DEST, a->dst, a->ndst, &a->opts);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", dst.error);
-		vfm_mig_close(&dst);
+		vfm_mig_shutdown(&dst);
 		close(fd);
 		return 2;
 	}
 	ret = vfm_mig_dest(&dst, fd, -1) ? 1 : 0;
 	close(fd);
 	r = vfm_mig_side_report(&dst);
+	mon_after(a, r);
 	print_load_summary(stdout, r);
 	if (a->json && json_object_to_file_ext(a->json, r, JSON_C_TO_STRING_PRETTY))
 		fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json, json_util_get_last_err());
 	json_object_put(r);
-	vfm_mig_close(&dst);
+	vfm_mig_shutdown(&dst);
 	return ret;
 }
 

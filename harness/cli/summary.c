@@ -21,6 +21,53 @@ static const char *human(int64_t b, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether the side report @side has @bdf bound to mock-vfio-pci. */
+static bool is_mock(json_object *side, const char *bdf)
+{
+	json_object *devs = jget(side, "devices");
+	size_t i;
+
+	for (i = 0; i < jlen(devs); i++) {
+		json_object *d = json_object_array_get_idx(devs, i);
+
+		if (!strcmp(jstr(d, "bdf", ""), bdf))
+			return !strcmp(jstr(d, "driver", ""), "mock-vfio-pci");
+	}
+	return false;
+}
+
+/* A device's violations: its count, or "n/a" (not a mock, no monitor). */
+static const char *viol(json_object *o, const char *key, char *buf, size_t len)
+{
+	json_object *v = jget(o, key);
+
+	if (!v || json_object_get_type(v) == json_type_null)
+		return "n/a";
+	snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
+	return buf;
+}
+
+/* One line: the violations of the whole run, by rule. */
+static void print_monitor(FILE *f, json_object *r)
+{
+	json_object *mon = jget(r, "monitor"), *rules = jget(mon, "rules");
+
+	if (!mon || !json_object_get_boolean(jget(mon, "available"))) {
+		fprintf(f, "monitor: n/a (%s)\n", jstr(mon, "why", "not read"));
+		return;
+	}
+	if (!jint(mon, "total")) {
+		fprintf(f, "monitor: no violations\n");
+		return;
+	}
+	fprintf(f, "monitor: %lld violation%s:", (long long)jint(mon, "total"),
+		jint(mon, "total") == 1 ? "" : "s");
+	json_object_object_foreach(rules, rule, v)
+		if (json_object_get_int64(v))
+			fprintf(f, " %s %lld", rule, (long long)json_object_get_int64(v));
+	fprintf(f, "\n");
+}
+
 static void print_arcs(FILE *f, const char *side, json_object *sd)
 {
 	json_object *devs = jget(sd, "devices");
@@ -45,7 +92,7 @@ void print_summary(FILE *f, json_object *r)
 {
 	json_object *devs = jget(r, "devices"), *src = jget(r, "source"), *dst = jget(r, "destination");
 	bool ok = !strcmp(jstr(r, "result", ""), "ok");
-	char b1[32], b2[32];
+	char b1[32], b2[32], v1[24], v2[24];
 	size_t i;
 
 	if (ok) {
@@ -58,33 +105,48 @@ void print_summary(FILE *f, json_object *r)
 	} else {
 		fprintf(f, "migration FAILED at %s: %s\n", jstr(r, "step", "?"), jstr(r, "error", "?"));
 	}
-	fprintf(f, "  %-13s %-13s %10s %10s %6s  %s\n", "SOURCE", "DESTINATION", "PRE-COPY",
-		"STOP-COPY", "ROUNDS", "DIGEST");
+	fprintf(f, "  %-13s %-13s %10s %10s %6s  %-11s %s\n", "SOURCE", "DESTINATION", "PRE-COPY",
+		"STOP-COPY", "ROUNDS", "VIOLATIONS", "DIGEST");
 	for (i = 0; i < jlen(devs); i++) {
 		json_object *p = json_object_array_get_idx(devs, i), *m = jget(p, "digest_match");
 		const char *dig = m ? (json_object_get_boolean(m) ? "match" : "MISMATCH") :
-				  jget(p, "digest_source") ? "-" : "n/a (not a mock)";
+				  jget(p, "digest_source") || is_mock(src, jstr(p, "source", "")) ?
+				  "-" : "n/a (not a mock)";
 
-		fprintf(f, "  %-13s %-13s %10s %10s %6lld  %s\n", jstr(p, "source", "?"),
+		char vs[56];
+
+		snprintf(vs, sizeof(vs), "%s/%s", viol(p, "violations_source", v1, sizeof(v1)),
+			 jget(p, "destination") ? viol(p, "violations_destination", v2, sizeof(v2)) :
+			 "-");
+		fprintf(f, "  %-13s %-13s %10s %10s %6lld  %-11s %s\n", jstr(p, "source", "?"),
 			jstr(p, "destination", "-"), human(jint(p, "bytes_precopy"), b1, sizeof(b1)),
 			human(jint(p, "bytes_stop_copy"), b2, sizeof(b2)),
-			(long long)jint(p, "rounds"), dig);
+			(long long)jint(p, "rounds"), vs, dig);
 	}
+	print_monitor(f, r);
 	if (!ok) {
 		bool unchanged = true, checked = false;
+		const char *lost = NULL;
 
 		for (i = 0; i < jlen(devs); i++) {
-			json_object *u = jget(json_object_array_get_idx(devs, i), "source_unchanged");
+			json_object *p = json_object_array_get_idx(devs, i);
+			json_object *u = jget(p, "source_unchanged");
 
 			if (u) {
 				checked = true;
 				unchanged &= json_object_get_boolean(u);
 			}
+			if (jget(p, "source_state_lost") && !lost)
+				lost = jstr(p, "source", "?");
 		}
-		fprintf(f, "  source: %s; device state %s\n",
-			json_object_get_boolean(jget(src, "rollback_clean")) ?
-			"restarted, RUNNING in P2P order" : "rollback INCOMPLETE (see above)",
-			!checked ? "not checked (no digest)" : unchanged ? "unchanged" : "CHANGED");
+		if (lost)
+			fprintf(f, "  source: restarted; device state LOST: %s was reset to leave ERROR\n",
+				lost);
+		else
+			fprintf(f, "  source: %s; device state %s\n",
+				json_object_get_boolean(jget(src, "rollback_clean")) ?
+				"restarted, RUNNING in P2P order" : "rollback INCOMPLETE (see above)",
+				!checked ? "not checked (no digest)" : unchanged ? "unchanged" : "CHANGED");
 		if (dst)
 			fprintf(f, "  destination: %s\n", !json_object_get_boolean(jget(dst, "ok")) ?
 				(json_object_get_boolean(jget(dst, "rollback_clean")) ?
@@ -99,7 +161,7 @@ void print_summary(FILE *f, json_object *r)
 void print_load_summary(FILE *f, json_object *side)
 {
 	json_object *devs = jget(side, "devices");
-	char b[32];
+	char b[32], v[24];
 	size_t i;
 
 	if (json_object_get_boolean(jget(side, "ok")))
@@ -107,14 +169,17 @@ void print_load_summary(FILE *f, json_object *side)
 	else
 		fprintf(f, "load FAILED at %s: %s; devices reset\n", jstr(side, "step", "?"),
 			jstr(side, "error", "?"));
-	fprintf(f, "  %-13s %-20s %10s  %s\n", "DEVICE", "FROM", "BYTES", "DIGEST");
+	fprintf(f, "  %-13s %-20s %10s  %-10s  %s\n", "DEVICE", "FROM", "BYTES", "VIOLATIONS",
+		"DIGEST");
 	for (i = 0; i < jlen(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
 
-		fprintf(f, "  %-13s %-20s %10s  %s\n", jstr(d, "bdf", "?"), jstr(d, "peer", "-"),
+		fprintf(f, "  %-13s %-20s %10s  %-10s  %s\n", jstr(d, "bdf", "?"),
+			jstr(d, "peer", "-"),
 			human(jint(d, "bytes_precopy") + jint(d, "bytes_stop_copy"), b, sizeof(b)),
-			jstr(d, "digest", "n/a"));
+			viol(d, "violations", v, sizeof(v)), jstr(d, "digest", "n/a"));
 	}
+	print_monitor(f, side);
 	fprintf(f, "per-arc time (us):\n");
 	print_arcs(f, "dst", side);
 }

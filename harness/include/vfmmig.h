@@ -72,9 +72,13 @@ enum vfm_misbehave {
 	VFM_MB_WRITE_BEFORE_RESUMING,	/* dest: write to a data_fd while not RESUMING (U-9) */
 	VFM_MB_RESTART_PRECOPY,		/* source: PRE_COPY -> STOP -> STOP_COPY (S-2) */
 	VFM_MB_PRECOPY_INFO_STOP_COPY,	/* source: PRECOPY_INFO in STOP_COPY (U-10) */
+	VFM_MB_STALE_DATA_FD,		/* dest: write the old data_fd of a new session (U-8) */
+	VFM_MB_LEAVE_RESUMING_EARLY,	/* dest: RESUMING -> STOP, stream incomplete (U-14) */
 	VFM_MB_NR,
 };
 const char *vfm_misbehave_name(enum vfm_misbehave mb);
+/* One line: what the mode does and the monitor rules it breaks. */
+const char *vfm_misbehave_what(enum vfm_misbehave mb);
 /* VFM_MB_NR if @name is none of them. */
 enum vfm_misbehave vfm_misbehave_parse(const char *name);
 
@@ -100,13 +104,15 @@ struct vfm_mdev {
 	bool precopy;			/* in PRE_COPY this migration */
 	bool init_sent;			/* source sent / dest got INIT_DATA_SENT */
 	bool complete;			/* source: EOF sent / dest: END section loaded */
-	bool stale_fd_written;		/* dest, write-before-resuming */
+	bool stale_fd_written;		/* dest, write-before-resuming, stale-data-fd */
+	bool left_early;		/* dest, leave-resuming-early */
 	uint64_t bytes_precopy, bytes_stopcopy;
 	unsigned int rounds;		/* pre-copy rounds that moved data */
 	uint64_t initial_bytes, dirty_bytes;	/* last PRECOPY_INFO */
 	uint64_t data_size;		/* MIG_DATA_SIZE at switchover */
 	bool has_digest;		/* mock: digest with the device stopped */
 	uint64_t digest;
+	bool state_lost;		/* source: a recovery reset it (ERROR): state gone */
 	bool has_restart_digest;	/* source, after a rollback */
 	uint64_t restart_digest;
 	char peer[256];			/* dest: the source section's idstr */
@@ -148,7 +154,14 @@ struct vfm_mig {
  */
 int vfm_mig_open(struct vfm_mig *m, enum vfm_role role, char *const *bdfs, unsigned int n,
 		 const struct vfm_mig_opts *opts);
+/* Close the devices, as they are (a forked child drops its parent's devices). */
 void vfm_mig_close(struct vfm_mig *m);
+/*
+ * Close as a VM shutting down: every running P2P device stops initiating
+ * (RUNNING_P2P) before any is closed, so none goes away while a peer
+ * writes into it (P-5).
+ */
+void vfm_mig_shutdown(struct vfm_mig *m);
 
 /*
  * Run the source: stream every device to @out_fd; @rp_fd is the return

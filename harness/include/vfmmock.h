@@ -19,5 +19,11 @@ int vfm_mock_read(const struct vfm_device *dev, uint32_t reg, uint64_t *val);
 int vfm_mock_write(const struct vfm_device *dev, uint32_t reg, uint64_t val);
 /* Start the workload: PRNG seed, pages dirtied per second. */
 int vfm_mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate);
+/*
+ * P2P traffic: @dev writes @rate times a second into the first quarter (at
+ * most 1 MiB) of @peer's memory; @peer may be @dev.  Both must be mocks, and
+ * @dev must be running (a stopped device drops register writes).
+ */
+int vfm_mock_p2p(const struct vfm_device *dev, const struct vfm_device *peer, uint32_t rate);
 
 #endif /* VFMMOCK_H */

@@ -50,6 +50,54 @@ static void write_stale(struct vfm_mig *m, struct vfm_mdev *d, const char *buf, 
 	resume(m, d);
 }
 
+/*
+ * stale-data-fd: abandon the RESUMING session by a reset, start a new one,
+ * and write the first chunk to the old session's data_fd while the new one
+ * is live (U-8); then load properly through the new one.
+ */
+static int write_old_session(struct vfm_mig *m, struct vfm_mdev *d, const char *buf,
+			     size_t len)
+{
+	int old = d->data_fd, ret;
+	ssize_t n;
+
+	d->data_fd = -1;	/* kept open across the reset on purpose */
+	d->stale_fd_written = true;
+	vfm_mdev_reset(d, "misbehave-reset");
+	ret = resume(m, d);
+	if (!ret) {
+		n = write(old, buf, len);
+		fprintf(stderr, "vfiomig: %s: misbehave: write to the old data_fd of a new RESUMING session: %s\n",
+			d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
+	}
+	close(old);
+	return ret;
+}
+
+/*
+ * leave-resuming-early: RESUMING -> STOP with only part of the stream
+ * written (U-14).  The device must refuse and stay in RESUMING, where the
+ * load carries on; a device that accepts has loaded a partial state.
+ */
+static int leave_early(struct vfm_mig *m, struct vfm_mdev *d)
+{
+	int ret;
+
+	d->left_early = true;
+	ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RESUMING,
+			   "misbehave-leave");
+	fprintf(stderr, "vfiomig: %s: misbehave: RESUMING -> STOP with the stream incomplete: %s\n",
+		d->dev.bdf, ret ? strerror(-ret) : "accepted (device bug)");
+	if (!ret)
+		return vfm_mig_fail(m, "load", d, -EPROTO,
+				    "the device left RESUMING with an incomplete stream");
+	if (d->state != VFIO_DEVICE_STATE_RESUMING || d->data_fd < 0)
+		return vfm_mig_fail(m, "load", d, ret,
+				    "the refused RESUMING -> STOP left the device in %s",
+				    vfm_state_name(d->state));
+	return 0;
+}
+
 static int load_data(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_rstream *rs,
 		     const struct vfm_item *it, char *buf)
 {
@@ -63,6 +111,11 @@ static int load_data(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_rstream *
 			return vfm_mig_fail(m, "receive", d, n, "%s", rs->msg);
 		if (m->opts.misbehave == VFM_MB_WRITE_BEFORE_RESUMING && !d->stale_fd_written)
 			write_stale(m, d, buf, n);
+		if (m->opts.misbehave == VFM_MB_STALE_DATA_FD && !d->stale_fd_written) {
+			ret = write_old_session(m, d, buf, n);
+			if (ret)
+				return ret;
+		}
 		if (d->data_fd < 0)
 			return vfm_mig_fail(m, "load", d, -EBADF, "no RESUMING data_fd");
 		/* Segmentation need not match the source's (uAPI). */
@@ -74,6 +127,11 @@ static int load_data(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_rstream *
 		else
 			d->bytes_stopcopy += n;
 		left -= n;
+		if (m->opts.misbehave == VFM_MB_LEAVE_RESUMING_EARLY && !d->left_early) {
+			ret = leave_early(m, d);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -109,6 +167,22 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 	if (!rs)
 		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
 	vfm_rs_init(rs, in_fd);
+	/*
+	 * RUNNING -> RESUMING passes through STOP (RUNNING -> RUNNING_P2P ->
+	 * STOP -> RESUMING with P2P): a device must not stop while another
+	 * can still initiate P2P towards it (P-1), so all are quiesced first.
+	 */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (!(d->flags & VFIO_MIGRATION_P2P) || d->state != VFIO_DEVICE_STATE_RUNNING)
+			continue;
+		ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING_P2P, d->state, "p2p-quiesce");
+		if (ret) {
+			free(rs);
+			return vfm_mig_fail(m, "p2p-quiesce", d, ret, "SET RUNNING_P2P");
+		}
+	}
 	ret = maybe_ack(m, rp_fd);	/* nothing to wait for: ack at once, as QEMU */
 	while (!ret) {
 		struct vfm_mdev *d;

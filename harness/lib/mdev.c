@@ -26,7 +26,27 @@ static const char *const mb_names[VFM_MB_NR] = {
 	[VFM_MB_WRITE_BEFORE_RESUMING] = "write-before-resuming",
 	[VFM_MB_RESTART_PRECOPY] = "restart-precopy-through-stop",
 	[VFM_MB_PRECOPY_INFO_STOP_COPY] = "precopy-info-in-stop-copy",
+	[VFM_MB_STALE_DATA_FD] = "stale-data-fd",
+	[VFM_MB_LEAVE_RESUMING_EARLY] = "leave-resuming-early",
 };
+
+/* What each mode does and the monitor rules it breaks (Documentation/harness.rst). */
+static const char *const mb_what[VFM_MB_NR] = {
+	[VFM_MB_NONE] = "a correct VMM: no rule",
+	[VFM_MB_NAIVE_STOP] = "source: devices stopped one by one, no P2P phase: P-1 (+ P-5 with --p2p)",
+	[VFM_MB_NAIVE_START] = "destination: devices started one by one, no P2P phase: P-2",
+	[VFM_MB_EARLY_STOP_COPY_EXIT] = "source: STOP_COPY -> STOP before EOF: U-11 (+ U-14, rejected)",
+	[VFM_MB_WRITE_BEFORE_RESUMING] = "destination: write to a data_fd after a reset: U-9",
+	[VFM_MB_RESTART_PRECOPY] = "source: PRE_COPY -> STOP -> STOP_COPY: S-2",
+	[VFM_MB_PRECOPY_INFO_STOP_COPY] = "source: PRECOPY_INFO in STOP_COPY: U-10",
+	[VFM_MB_STALE_DATA_FD] = "destination: the old data_fd of a new RESUMING session: U-8",
+	[VFM_MB_LEAVE_RESUMING_EARLY] = "destination: RESUMING -> STOP before the stream is complete: U-14",
+};
+
+const char *vfm_misbehave_what(enum vfm_misbehave mb)
+{
+	return mb < VFM_MB_NR ? mb_what[mb] : "invalid";
+}
 
 const char *vfm_misbehave_name(enum vfm_misbehave mb)
 {
@@ -108,6 +128,25 @@ int vfm_mig_open(struct vfm_mig *m, enum vfm_role role, char *const *bdfs, unsig
 					    "lacks VFIO_MIGRATION_P2P: %u devices can only migrate together if all support P2P",
 					    n);
 	return 0;
+}
+
+void vfm_mig_shutdown(struct vfm_mig *m)
+{
+	unsigned int i;
+
+	/*
+	 * As a VM shutting down: every running P2P device stops initiating
+	 * before any is closed, so no device goes away while a peer writes
+	 * into it (P-5).
+	 */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (d->dev.fd >= 0 && (d->flags & VFIO_MIGRATION_P2P) &&
+		    (d->state == VFIO_DEVICE_STATE_RUNNING || d->state == VFIO_DEVICE_STATE_PRE_COPY))
+			vfm_set_state(&d->dev, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	}
+	vfm_mig_close(m);
 }
 
 void vfm_mig_close(struct vfm_mig *m)

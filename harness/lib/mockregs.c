@@ -29,6 +29,11 @@ static int reg_width(uint32_t reg)
 	case MOCK_REG_WL_WRITES:
 	case MOCK_REG_DIGEST:
 	case MOCK_REG_DROPPED_WRITES:
+	case MOCK_REG_P2P_WIN_OFF:
+	case MOCK_REG_P2P_WIN_SIZE:
+	case MOCK_REG_P2P_TX:
+	case MOCK_REG_P2P_RX:
+	case MOCK_REG_P2P_DROPPED:
 		return 8;
 	default:
 		return 4;
@@ -83,5 +88,30 @@ int vfm_mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate
 		ret = vfm_mock_write(dev, MOCK_REG_WL_RATE, rate);
 	if (!ret)
 		ret = vfm_mock_write(dev, MOCK_REG_WL_CTRL, rate ? MOCK_WL_CTRL_ENABLE : 0);
+	return ret;
+}
+
+int vfm_mock_p2p(const struct vfm_device *dev, const struct vfm_device *peer, uint32_t rate)
+{
+	uint64_t id, size;
+	int ret;
+
+	ret = vfm_mock_read(peer, MOCK_REG_FABRIC_ID, &id);
+	if (!ret)
+		ret = vfm_mock_read(peer, MOCK_REG_MEM_SIZE, &size);
+	if (ret)
+		return ret;
+	/* The first quarter of the peer's memory, at most 1 MiB. */
+	size = size / 4 < (1 << 20) ? size / 4 : (1 << 20);
+	size &= ~(uint64_t)(MOCK_P2P_WRITE_BYTES - 1);
+	if (size < MOCK_P2P_WRITE_BYTES)
+		return -EINVAL;
+	ret = vfm_mock_write(dev, MOCK_REG_P2P_WIN_OFF, 0);
+	if (!ret)
+		ret = vfm_mock_write(dev, MOCK_REG_P2P_WIN_SIZE, size);
+	if (!ret)
+		ret = vfm_mock_write(dev, MOCK_REG_P2P_PEER, id);
+	if (!ret)
+		ret = vfm_mock_write(dev, MOCK_REG_P2P_RATE, rate);
 	return ret;
 }

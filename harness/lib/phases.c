@@ -9,9 +9,18 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <linux/vfio.h>
 
 #include "mig_internal.h"
+
+/*
+ * naive-stop: the pause between two devices' stops, as a VMM that stops
+ * them one by one from a slow loop.  Long enough for a device's P2P engine
+ * (every ~12 ms) to write into the peer stopped first (P-5).
+ */
+#define NAIVE_STOP_PAUSE_US	100000
 
 static bool has_p2p(const struct vfm_mdev *d)
 {
@@ -56,6 +65,8 @@ int vfm_mig_stop_all(struct vfm_mig *m)
 		if (ret)
 			return vfm_mig_fail(m, "stop", d, ret, "SET %s", vfm_state_name(to));
 		vfm_mdev_read_digest(d, &d->digest, &d->has_digest);
+		if (naive && i > 0)
+			usleep(NAIVE_STOP_PAUSE_US);
 	}
 	m->t_stopped = vfm_now_ns();
 	return 0;
@@ -87,9 +98,32 @@ int vfm_mig_start_all(struct vfm_mig *m, const char *p2p_phase, const char *run_
 	return 0;
 }
 
+/*
+ * Read a STOP_COPY stream nobody wants to its end, so that leaving
+ * STOP_COPY does not abandon it half read (U-11).  Bounded, for a device
+ * whose stream does not end.
+ */
+static void drain(struct vfm_mdev *d)
+{
+	static char buf[1 << 16];
+	uint64_t total = 0;
+	ssize_t n;
+
+	if (d->state != VFIO_DEVICE_STATE_STOP_COPY || d->data_fd < 0)
+		return;
+	while (total < (64ULL << 30)) {
+		n = read(d->data_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += n;
+	}
+}
+
 void vfm_mig_restart_source(struct vfm_mig *m)
 {
-	bool clean = true;
+	bool clean = true, any_stopped = false;
 	unsigned int i;
 
 	m->rolled_back = true;
@@ -98,6 +132,26 @@ void vfm_mig_restart_source(struct vfm_mig *m)
 
 		if (d->state == VFM_STATE_UNKNOWN && vfm_get_state(&d->dev, &d->state))
 			d->state = VFM_STATE_UNKNOWN;
+		any_stopped |= stopped(d->state);
+	}
+	/*
+	 * A device that runs again after a reset (from ERROR) must not
+	 * initiate P2P while a peer is stopped: quiesce it before the peers
+	 * are moved (P-1), then every device starts in two phases.
+	 */
+	for (i = 0; any_stopped && i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		if (has_p2p(d) && (d->state == VFIO_DEVICE_STATE_RUNNING ||
+				   d->state == VFIO_DEVICE_STATE_PRE_COPY) &&
+		    vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_ERROR,
+				 "rollback-quiesce"))
+			clean = false;
+	}
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+
+		drain(d);
 		/*
 		 * A stopped device gets to STOP first, where its state can be
 		 * compared with the one it had when it stopped.
@@ -110,6 +164,17 @@ void vfm_mig_restart_source(struct vfm_mig *m)
 			if (d->has_digest && d->has_restart_digest && d->digest != d->restart_digest)
 				clean = false;
 		}
+	}
+	/* A device that had to be reset (ERROR) has lost its state: say so. */
+	for (i = 0; i < m->ndev; i++) {
+		struct vfm_mdev *d = &m->dev[i];
+		unsigned int j;
+
+		for (j = 0; j < d->narcs; j++)
+			if (d->arcs[j].how == VFM_REC_RESET)
+				d->state_lost = true;
+		if (d->state_lost)
+			clean = false;
 	}
 	/* Recovery obeys P-2 too (QEMU's paused-VM failure path does not). */
 	for (i = 0; i < m->ndev; i++) {

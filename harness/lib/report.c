@@ -191,6 +191,8 @@ json_object *vfm_mig_report(const struct vfm_mig *src, json_object *dst)
 		if (d->has_restart_digest)
 			json_object_object_add(p, "source_unchanged", json_object_new_boolean(
 				d->has_digest && d->digest == d->restart_digest));
+		if (d->state_lost)
+			json_object_object_add(p, "source_state_lost", json_object_new_boolean(true));
 		json_object_array_add(pairs, p);
 	}
 	json_object_object_add(o, "devices", pairs);

@@ -21,7 +21,7 @@
 
 /* One DATA record per read, as QEMU does; larger buys nothing (§1.4). */
 #define BLOCK		(1 << 20)
-/* Reads per device per pre-copy round, so one device cannot starve the rest. */
+/* Blocks per device per pre-copy round, so one device cannot starve the rest. */
 #define ROUND_BLOCKS	32
 
 /*
@@ -108,8 +108,11 @@ static int precopy_round(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstre
 	if (ret)
 		return ret;
 	want = d->initial_bytes + d->dirty_bytes;
+	if (want > (uint64_t)ROUND_BLOCKS * BLOCK)
+		want = (uint64_t)ROUND_BLOCKS * BLOCK;
 	vfm_ws_section_begin(ws, VFM_SEC_PART, d - m->dev);
-	for (i = 0; want && i < ROUND_BLOCKS; i++) {
+	/* Short reads (allowed) make more reads, not a smaller round. */
+	for (i = 0; want; i++) {
 		ssize_t n = read(d->data_fd, buf, want < BLOCK ? want : BLOCK);
 
 		/* ENOMSG and 0 both mean "nothing now" in PRE_COPY (U-12). */

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * downtime-bench: the downtime of vfio-migrate migrations, as ratios
+ * measured in the same run (absolute times mean little under TCG):
+ *
+ * - 1, 2 and 4-device migrations without pre-copy, against the ideal
+ *   downtime: the stop-copy bytes moved at the guest's memcpy bandwidth
+ *   (target <= 1.5);
+ * - one large device with a workload dirtying memory, pre-copy against
+ *   no pre-copy (target <= 0.2).
+ *
+ *   downtime-bench VFIO_MIGRATE SIZE_MIB LARGE_MIB RATE BDF x 8
+ *
+ * The eight devices are migrated in pairs: the first four are sources, the
+ * last four destinations.  Mock devices are resized through sysfs (they
+ * must be closed); each migration's report is read back from JSON.  Each
+ * figure is the median of three runs.  Nothing is asserted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#define RUNS	3
+
+static const char *vm;
+static char *bdf[8];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Bytes per second of memcpy() between two buffers of @size, best of 3. */
+static double memcpy_bw(size_t size)
+{
+	char *a = malloc(size), *b = malloc(size);
+	double best = 0;
+	int i;
+
+	if (!a || !b) {
+		fprintf(stderr, "downtime-bench: out of memory\n");
+		exit(1);
+	}
+	memset(a, 1, size);
+	memset(b, 2, size);
+	for (i = 0; i < 3; i++) {
+		double t = now();
+
+		memcpy(b, a, size);
+		t = now() - t;
+		if (size / t > best)
+			best = size / t;
+	}
+	free(a);
+	free(b);
+	return best;
+}
+
+static int set_mem(const char *b, unsigned long mib)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/mem_size", b);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%lu\n", mib << 20) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+struct result {
+	double downtime_ms;
+	long long stop_copy_bytes;
+};
+
+/* One migration of @n devices; 0 or -1 (message printed). */
+static int migrate(unsigned int n, const char *extra, struct result *r)
+{
+	char cmd[1024], src[256] = "", dst[256] = "", json[] = "/tmp/downtime-bench.json";
+	json_object *o, *v, *pairs;
+	unsigned int i;
+	size_t k;
+
+	for (i = 0; i < n; i++) {
+		snprintf(src + strlen(src), sizeof(src) - strlen(src), "%s%s", i ? "," : "", bdf[i]);
+		snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), "%s%s", i ? "," : "",
+			 bdf[4 + i]);
+	}
+	snprintf(cmd, sizeof(cmd), "%s migrate --src %s --dst %s %s --json %s >/dev/null",
+		 vm, src, dst, extra, json);
+	if (system(cmd)) {
+		fprintf(stderr, "downtime-bench: failed: %s\n", cmd);
+		return -1;
+	}
+	o = json_object_from_file(json);
+	if (!o || !json_object_object_get_ex(o, "downtime_ms", &v)) {
+		fprintf(stderr, "downtime-bench: no downtime in %s\n", json);
+		json_object_put(o);
+		return -1;
+	}
+	r->downtime_ms = json_object_get_double(v);
+	r->stop_copy_bytes = 0;
+	json_object_object_get_ex(o, "devices", &pairs);
+	for (k = 0; pairs && k < json_object_array_length(pairs); k++)
+		if (json_object_object_get_ex(json_object_array_get_idx(pairs, k),
+					      "bytes_stop_copy", &v))
+			r->stop_copy_bytes += json_object_get_int64(v);
+	json_object_put(o);
+	return 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median downtime of RUNS migrations; @bytes gets the median run's bytes. */
+static int median(unsigned int n, const char *extra, double *ms, long long *bytes)
+{
+	double d[RUNS], sorted[RUNS];
+	long long b[RUNS];
+	struct result r;
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		if (migrate(n, extra, &r))
+			return -1;
+		d[i] = sorted[i] = r.downtime_ms;
+		b[i] = r.stop_copy_bytes;
+	}
+	qsort(sorted, RUNS, sizeof(sorted[0]), cmp);
+	*ms = sorted[RUNS / 2];
+	for (i = 0; i < RUNS; i++)
+		if (d[i] == *ms)
+			*bytes = b[i];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long size, large, rate;
+	double bw, ms, pre, nopre;
+	long long bytes;
+	char extra[128];
+	unsigned int n;
+	int i;
+
+	if (argc != 13) {
+		fprintf(stderr, "usage: downtime-bench VFIO_MIGRATE SIZE_MIB LARGE_MIB RATE BDF x 8\n");
+		return 2;
+	}
+	vm = argv[1];
+	size = strtoul(argv[2], NULL, 0);
+	large = strtoul(argv[3], NULL, 0);
+	rate = strtoul(argv[4], NULL, 0);
+	for (i = 0; i < 8; i++)
+		bdf[i] = argv[5 + i];
+	for (i = 0; i < 8; i++)
+		if (set_mem(bdf[i], size)) {
+			fprintf(stderr, "downtime-bench: %s: cannot set mem_size\n", bdf[i]);
+			return 1;
+		}
+
+	bw = memcpy_bw(256 << 20);
+	printf("downtime (median of %d, no pre-copy, %lu MiB devices, workload off)\n", RUNS, size);
+	printf("  memcpy bandwidth, same run: %.1f MB/s\n", bw / 1e6);
+	for (n = 1; n <= 4; n *= 2) {
+		double ideal;
+
+		if (median(n, "--no-precopy", &ms, &bytes))
+			return 1;
+		ideal = bytes / bw * 1e3;
+		printf("  %u device%s: downtime %8.1f ms, stop-copy %6.1f MiB, ideal %7.1f ms: ratio %.2f (target <= 1.5)\n",
+		       n, n == 1 ? " " : "s", ms, bytes / 1048576.0, ideal, ms / ideal);
+	}
+
+	if (set_mem(bdf[0], large) || set_mem(bdf[4], large)) {
+		fprintf(stderr, "downtime-bench: cannot set mem_size %lu MiB\n", large);
+		return 1;
+	}
+	snprintf(extra, sizeof(extra), "--no-precopy --workload %lu", rate);
+	if (median(1, extra, &nopre, &bytes))
+		return 1;
+	printf("pre-copy against no pre-copy (median of %d, one %lu MiB device, workload %lu pages/s)\n",
+	       RUNS, large, rate);
+	printf("  no pre-copy: downtime %8.1f ms, stop-copy %7.1f MiB\n", nopre, bytes / 1048576.0);
+	snprintf(extra, sizeof(extra), "--precopy --workload %lu", rate);
+	if (median(1, extra, &pre, &bytes))
+		return 1;
+	printf("  pre-copy:    downtime %8.1f ms, stop-copy %7.1f MiB\n", pre, bytes / 1048576.0);
+	printf("  ratio %.3f (target <= 0.2)\n", pre / nopre);
+	for (i = 0; i < 8; i++)
+		set_mem(bdf[i], size);
+	return 0;
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * mock-vfio-pci's conformance monitor through debugfs (vfmmon.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfmmon.h"
+
+const char *const vfm_mon_rule[VFM_MON_NRULES] = {
+	"P-1", "P-2", "P-5", "U-8", "U-9", "U-10", "U-11", "U-14", "S-2",
+};
+
+int vfm_mon_rule_index(const char *rule)
+{
+	int i;
+
+	for (i = 0; i < VFM_MON_NRULES; i++)
+		if (!strcmp(rule, vfm_mon_rule[i]))
+			return i;
+	return -1;
+}
+
+int vfm_mon_read_counters(struct vfm_mon_counters *c)
+{
+	FILE *f = fopen(VFM_MON_DIR "/counters", "re");
+	char name[16];
+	uint64_t v;
+	int seen = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%15s %" SCNu64, name, &v) == 2) {
+		int i = vfm_mon_rule_index(name);
+
+		if (i >= 0) {
+			c->rule[i] = v;
+			seen++;
+		} else if (!strcmp(name, "total")) {
+			c->total = v;
+			seen++;
+		}
+	}
+	fclose(f);
+	return seen == VFM_MON_NRULES + 1 ? 0 : -EPROTO;
+}
+
+int vfm_mon_read_device(const char *bdf, uint64_t *count)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), VFM_MON_DIR "/%s/violations", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ret = fscanf(f, "%" SCNu64, count) == 1 ? 0 : -EPROTO;
+	fclose(f);
+	return ret;
+}
+
+int vfm_mon_walk(int64_t after_seq, int64_t *last_seq,
+		 void (*fn)(const char *bdf, int rule, void *arg), void *arg)
+{
+	FILE *f = fopen(VFM_MON_DIR "/violations", "re");
+	char line[256], bdf[32], rule[16];
+	long long seq, t;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lld %lld %31s violation rule=%15s", &seq, &t, bdf, rule) != 4)
+			continue;
+		if (seq > *last_seq)
+			*last_seq = seq;
+		if (seq > after_seq && fn)
+			fn(bdf, vfm_mon_rule_index(rule), arg);
+	}
+	fclose(f);
+	return 0;
+}
+
+int vfm_mon_clear(void)
+{
+	int fd = open(VFM_MON_DIR "/clear", O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
