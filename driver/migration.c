@@ -157,7 +157,9 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		res = mock_step(m, next, new);
 		mock_trace_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
 		if (IS_ERR(res)) {
-			if (cur == VFIO_DEVICE_STATE_RESUMING && PTR_ERR(res) == -ENODATA)
+			/* Refused by validation, or by the reject_resume fault. */
+			if (cur == VFIO_DEVICE_STATE_RESUMING &&
+			    (PTR_ERR(res) == -ENODATA || PTR_ERR(res) == -EREMOTEIO))
 				mock_violation(m, MIG_RULE_U14,
 					       "RESUMING->%s with an incomplete or rejected stream",
 					       mig_state_name(next));
