@@ -406,10 +406,15 @@ static void data_op(struct worker *w, char *buf, size_t bufsz, size_t *off,
 		size_t len = 1 + rand_r(&w->seed) % bufsz;
 		const void *src = buf;
 
-		/* Mostly the real stream in pieces; one write in 16 garbage. */
+		/*
+		 * Mostly the real stream, often all the rest of it at once so
+		 * that RESUMING->STOP can succeed before the next reset; one
+		 * write in 16 garbage.
+		 */
 		if (rand_r(&w->seed) % 16 && *off < s->stream_len) {
-			if (len > s->stream_len - *off)
-				len = s->stream_len - *off;
+			len = s->stream_len - *off;
+			if (rand_r(&w->seed) % 2)
+				len = 1 + rand_r(&w->seed) % len;
 			src = (char *)s->stream + *off;
 		} else {
 			memset(buf, rand_r(&w->seed), len);
@@ -498,6 +503,8 @@ FIXTURE_SETUP(stress)
 
 FIXTURE_TEARDOWN(stress)
 {
+	if (!self->s)
+		return;
 	if (self->s->data_fd >= 0)
 		close(self->s->data_fd);
 	vfm_device_close(&self->s->dev);
