@@ -15,18 +15,59 @@
 
 struct vfio_precopy_info;	/* <linux/vfio.h> */
 
-/* An open VFIO device: its group, its container and its device fd. */
-struct vfm_device {
-	char bdf[32];		/* PCI address, e.g. 0000:01:00.0 */
-	int container_fd;
-	int group_fd;
-	int fd;
-	int group_id;
+/*
+ * How a device is opened: through its VFIO group and a type1v2 container
+ * (/dev/vfio/GROUP, every kernel), or through iommufd and the VFIO device
+ * cdev (/dev/vfio/devices/vfioN + /dev/iommu: CONFIG_IOMMUFD and
+ * CONFIG_VFIO_DEVICE_CDEV, which Debian's 6.12 lacks).  DEFAULT takes
+ * $VFIOMIG_IOMMU ("group" or "iommufd"), else group.
+ */
+enum vfm_iommu_mode {
+	VFM_IOMMU_DEFAULT,
+	VFM_IOMMU_GROUP,
+	VFM_IOMMU_IOMMUFD,
 };
 
-/* Open @bdf through the VFIO group/container API with a type1v2 IOMMU. */
+/* An open VFIO device: its device fd and what it was opened through. */
+struct vfm_device {
+	char bdf[32];		/* PCI address, e.g. 0000:01:00.0 */
+	int container_fd;	/* group mode, else -1 */
+	int group_fd;		/* group mode, else -1 */
+	int fd;
+	int group_id;		/* the IOMMU group, in either mode */
+	enum vfm_iommu_mode mode;	/* GROUP or IOMMUFD once open */
+	int iommufd;		/* iommufd mode: /dev/iommu, else -1 */
+	uint32_t ioas_id;	/* iommufd mode: the IOAS the device is attached to */
+	uint32_t devid;		/* iommufd mode: VFIO_DEVICE_BIND_IOMMUFD's out_devid */
+};
+
+/* Open @bdf in the mode $VFIOMIG_IOMMU names (default: group). */
 int vfm_device_open(const char *bdf, struct vfm_device *dev);
+/*
+ * Open @bdf in @mode.  In iommufd mode, -EOPNOTSUPP when the kernel has no
+ * iommufd or no VFIO cdev (vfm_iommufd_available() says which).
+ */
+int vfm_device_open_mode(const char *bdf, enum vfm_iommu_mode mode, struct vfm_device *dev);
 void vfm_device_close(struct vfm_device *dev);
+/* $VFIOMIG_IOMMU as a mode; -EINVAL (and a message) if it names none. */
+int vfm_iommu_mode_env(void);
+const char *vfm_iommu_mode_name(enum vfm_iommu_mode mode);
+/*
+ * Whether @bdf can be opened in iommufd mode: 0, or -EOPNOTSUPP (the kernel
+ * lacks iommufd or the VFIO cdev) or -ENODEV (no such device, not bound to
+ * VFIO) with the reason, naming the device, in @why.  Prints nothing.
+ */
+int vfm_iommufd_available(const char *bdf, char *why, size_t len);
+
+/*
+ * Map @size bytes at @vaddr for the device's DMA at @iova (read and write):
+ * VFIO_IOMMU_MAP_DMA in group mode, IOMMU_IOAS_MAP with a fixed IOVA in
+ * iommufd mode.  Unmap reports in *unmapped how many bytes were mapped
+ * there (0 if none).
+ */
+int vfm_dma_map(const struct vfm_device *dev, void *vaddr, uint64_t iova, uint64_t size);
+int vfm_dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t size,
+		  uint64_t *unmapped);
 
 /* VFIO_DEVICE_GET_INFO: the device's VFIO_DEVICE_FLAGS_*. */
 int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags);

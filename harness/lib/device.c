@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Opening a device by PCI address through the VFIO group/container API.
+ * Opening a device by PCI address: through the VFIO group/container API with
+ * a type1v2 IOMMU, or through iommufd and the VFIO device cdev (iommufd.c),
+ * as $VFIOMIG_IOMMU or the caller chooses.  DMA mapping for either.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <linux/vfio.h>
 
 #include "vfiomig.h"
+#include "iommufd.h"
 #include "log.h"
 
 int vfm_parse_bdf(const char *in, char *out, unsigned long outlen)
@@ -58,24 +61,41 @@ static int group_of(const char *bdf)
 	return atoi(basename(target));
 }
 
+const char *vfm_iommu_mode_name(enum vfm_iommu_mode mode)
+{
+	switch (mode) {
+	case VFM_IOMMU_GROUP:
+		return "group";
+	case VFM_IOMMU_IOMMUFD:
+		return "iommufd";
+	default:
+		return "default";
+	}
+}
+
+int vfm_iommu_mode_env(void)
+{
+	const char *v = getenv("VFIOMIG_IOMMU");
+
+	if (!v || !*v || !strcmp(v, "group"))
+		return VFM_IOMMU_GROUP;
+	if (!strcmp(v, "iommufd"))
+		return VFM_IOMMU_IOMMUFD;
+	vfm_err("VFIOMIG_IOMMU", "\"%s\" is not an IOMMU mode: group or iommufd", v);
+	return -EINVAL;
+}
+
 int vfm_device_open(const char *bdf, struct vfm_device *dev)
+{
+	return vfm_device_open_mode(bdf, VFM_IOMMU_DEFAULT, dev);
+}
+
+/* The group/container path; dev->bdf and dev->group_id are set. */
+static int group_open(struct vfm_device *dev)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
 	int ret;
-
-	memset(dev, 0, sizeof(*dev));
-	dev->container_fd = dev->group_fd = dev->fd = -1;
-	ret = vfm_parse_bdf(bdf, dev->bdf, sizeof(dev->bdf));
-	if (ret) {
-		vfm_err(bdf, "not a PCI address (expected DDDD:BB:SS.F)");
-		return ret;
-	}
-
-	ret = group_of(dev->bdf);
-	if (ret < 0)
-		return ret;
-	dev->group_id = ret;
 
 	dev->container_fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (dev->container_fd < 0) {
@@ -139,8 +159,42 @@ out_close:
 	return ret;
 }
 
+int vfm_device_open_mode(const char *bdf, enum vfm_iommu_mode mode, struct vfm_device *dev)
+{
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->container_fd = dev->group_fd = dev->fd = dev->iommufd = -1;
+	ret = vfm_parse_bdf(bdf, dev->bdf, sizeof(dev->bdf));
+	if (ret) {
+		vfm_err(bdf, "not a PCI address (expected DDDD:BB:SS.F)");
+		return ret;
+	}
+	if (mode == VFM_IOMMU_DEFAULT) {
+		ret = vfm_iommu_mode_env();
+		if (ret < 0)
+			return ret;
+		mode = ret;
+	}
+	dev->mode = mode;
+
+	/* Both paths need an IOMMU group; tools show its number. */
+	ret = group_of(dev->bdf);
+	if (ret < 0)
+		return ret;
+	dev->group_id = ret;
+
+	if (mode == VFM_IOMMU_IOMMUFD)
+		return vfm_iommufd_open(dev);
+	return group_open(dev);
+}
+
 void vfm_device_close(struct vfm_device *dev)
 {
+	if (dev->mode == VFM_IOMMU_IOMMUFD) {
+		vfm_iommufd_close(dev);
+		return;
+	}
 	if (dev->fd >= 0)
 		close(dev->fd);
 	if (dev->group_fd >= 0)
@@ -148,6 +202,46 @@ void vfm_device_close(struct vfm_device *dev)
 	if (dev->container_fd >= 0)
 		close(dev->container_fd);
 	dev->fd = dev->group_fd = dev->container_fd = -1;
+}
+
+int vfm_dma_map(const struct vfm_device *dev, void *vaddr, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	if (dev->mode == VFM_IOMMU_IOMMUFD)
+		return vfm_iommufd_map(dev, vaddr, iova, size);
+	if (ioctl(dev->container_fd, VFIO_IOMMU_MAP_DMA, &map)) {
+		int err = errno;
+
+		vfm_err(dev->bdf, "VFIO_IOMMU_MAP_DMA of %#llx bytes at IOVA %#llx: %s",
+			(unsigned long long)size, (unsigned long long)iova, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int vfm_dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t size,
+		  uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+
+	if (dev->mode == VFM_IOMMU_IOMMUFD)
+		return vfm_iommufd_unmap(dev, iova, size, unmapped);
+	*unmapped = 0;
+	if (ioctl(dev->container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -errno;
+	*unmapped = unmap.size;
+	return 0;
 }
 
 int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +20,26 @@ static void list_rules(void)
 
 const char *selftest_bdf;
 
+/*
+ * $VFIOMIG_IOMMU=iommufd on a kernel without iommufd or the VFIO cdev (such
+ * as Debian's 6.12): the whole program skips, saying why.
+ */
+static void check_iommu_mode(const char *bdf)
+{
+	char why[192];
+	int mode = vfm_iommu_mode_env();
+
+	if (mode < 0) {
+		ksft_print_header();
+		ksft_exit_fail_msg("$VFIOMIG_IOMMU names no IOMMU mode (group or iommufd)\n");
+	}
+	if (mode == VFM_IOMMU_IOMMUFD &&
+	    vfm_iommufd_available(bdf, why, sizeof(why)) == -EOPNOTSUPP) {
+		ksft_print_header();
+		ksft_exit_skip("VFIOMIG_IOMMU=iommufd: %s\n", why);
+	}
+}
+
 const char *selftest_get_bdf(int *argc, char *argv[])
 {
 	static char bdf[32];
@@ -29,11 +50,14 @@ const char *selftest_get_bdf(int *argc, char *argv[])
 	if (*argc > 1 && !vfm_parse_bdf(argv[*argc - 1], bdf, sizeof(bdf))) {
 		(*argc)--;
 		argv[*argc] = NULL;
+		check_iommu_mode(bdf);
 		return selftest_bdf = bdf;
 	}
 	env = getenv("VFIO_SELFTESTS_BDF");
-	if (env && !vfm_parse_bdf(env, bdf, sizeof(bdf)))
+	if (env && !vfm_parse_bdf(env, bdf, sizeof(bdf))) {
+		check_iommu_mode(bdf);
 		return selftest_bdf = bdf;
+	}
 
 	fprintf(stderr, "usage: %s [kselftest options] BDF (or set VFIO_SELFTESTS_BDF)\n",
 		argv[0]);

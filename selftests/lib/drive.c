@@ -28,6 +28,9 @@ int selftest_prepare(const char *bdf, struct vfm_device *dev, uint64_t *flags,
 	int ret;
 
 	ret = vfm_device_open(bdf, dev);
+	/* iommufd mode on a kernel without iommufd or the VFIO cdev. */
+	if (ret == -EOPNOTSUPP && vfm_iommufd_available(bdf, why, whylen) == -EOPNOTSUPP)
+		return 1;
 	if (ret) {
 		snprintf(why, whylen, "cannot open %s: %s", bdf, strerror(-ret));
 		return ret;
