@@ -17,9 +17,18 @@
 
 #include "kselftest_harness.h"
 #include "selftest.h"
+#include "rules.h"
 
 #define IOVA_BASE	(1ULL << 32)	/* 4 GiB: aligned to every page size used */
 #define PS		4096ULL
+
+/* One labelled check that @call returns @want (0 or -errno). */
+#define EXPECT_RET(rule, want, call) do {					\
+	int __ret = (call);							\
+										\
+	RULE_EXPECT(rule, __ret == (want), "%s returned %d (%s), expected %d",	\
+		    #call, __ret, strerror(-__ret), (int)(want));		\
+} while (0)
 
 struct log_start {
 	struct vfio_device_feature hdr;
@@ -121,11 +130,11 @@ TEST_F(log, start_report_stop)
 	uint64_t ps = 0, bitmap[512 / 64] = {};
 
 	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, &ps));
-	EXPECT_GE(ps, 4096) TH_LOG("page size %llu", (unsigned long long)ps);
-	EXPECT_EQ(0, ps & (ps - 1)) TH_LOG("page size %llu is not a power of two",
-					   (unsigned long long)ps);
-	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
-	EXPECT_EQ(0, log_stop(self->dev.fd));
+	RULE_EXPECT("dma_log.start-report-stop", ps >= 4096 && !(ps & (ps - 1)),
+		    "START chose page size %llu: not a power of two >= 4096", (unsigned long long)ps);
+	RULE_EXPECT("dma_log.start-report-stop",
+		    log_report(self->dev.fd, r.iova, r.length, PS, bitmap) == 0, "REPORT failed");
+	RULE_EXPECT("dma_log.start-report-stop", log_stop(self->dev.fd) == 0, "STOP failed");
 }
 
 /* Core: ranges not aligned to page_size are -EINVAL. */
@@ -134,12 +143,12 @@ TEST_F(log, unaligned_ranges_rejected)
 	struct vfio_device_feature_dma_logging_range r = range(0, 16);
 
 	r.iova += 512;
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-alignment", -EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
 	r = range(0, 16);
 	r.length += 512;
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-alignment", -EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
 	r = range(1, 16);	/* 4 KiB aligned, not 64 KiB */
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, 65536, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-alignment", -EINVAL, log_start(self->dev.fd, 65536, &r, 1, NULL));
 }
 
 /* Core: overlapping ranges are -EINVAL. */
@@ -147,11 +156,11 @@ TEST_F(log, overlapping_ranges_rejected)
 {
 	struct vfio_device_feature_dma_logging_range r[2] = { range(0, 16), range(15, 16) };
 
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
+	EXPECT_RET("dma_log.range-overlap", -EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
 	r[1] = range(0, 1);	/* the same start */
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
+	EXPECT_RET("dma_log.range-overlap", -EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
 	r[1] = range(16, 16);	/* adjacent: fine */
-	EXPECT_EQ(0, log_start(self->dev.fd, PS, r, 2, NULL));
+	EXPECT_RET("dma_log.range-overlap", 0, log_start(self->dev.fd, PS, r, 2, NULL));
 }
 
 /* Core: num_ranges 0 is -EINVAL; more than a page of ranges is -E2BIG. */
@@ -163,13 +172,12 @@ TEST_F(log, range_count_limits)
 	uint32_t i;
 
 	ASSERT_NE(NULL, r);
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, PS, r, 0, NULL));
+	EXPECT_RET("dma_log.range-count", -EINVAL, log_start(self->dev.fd, PS, r, 0, NULL));
 	for (i = 0; i <= max; i++)
 		r[i] = range(2 * i, 1);	/* with gaps: nothing to merge */
-	EXPECT_EQ(-E2BIG, log_start(self->dev.fd, PS, r, max + 1, NULL));
+	EXPECT_RET("dma_log.range-count", -E2BIG, log_start(self->dev.fd, PS, r, max + 1, NULL));
 	/* uAPI: "The core kernel code guarantees to support ... a single kernel page". */
-	EXPECT_EQ(0, log_start(self->dev.fd, PS, r, max, NULL))
-		TH_LOG("%u ranges, as many as fit in a page, must be accepted", max);
+	EXPECT_RET("dma_log.range-count", 0, log_start(self->dev.fd, PS, r, max, NULL));
 	free(r);
 }
 
@@ -180,7 +188,7 @@ TEST_F(log, overflowing_range_rejected)
 		.iova = ~0ULL - PS + 1, .length = 2 * PS,
 	};
 
-	EXPECT_EQ(-EOVERFLOW, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-overflow", -EOVERFLOW, log_start(self->dev.fd, PS, &r, 1, NULL));
 }
 
 /* vfio_log_ops contract: a second START without STOP fails; the first goes on. */
@@ -192,11 +200,10 @@ TEST_F(log, double_start_rejected)
 
 	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
 	ret = log_start(self->dev.fd, PS, &r, 1, NULL);
-	EXPECT_NE(0, ret) TH_LOG("a second START without STOP succeeded");
-	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap))
-		TH_LOG("the first logging session no longer reports");
-	EXPECT_EQ(0, log_stop(self->dev.fd));
-	EXPECT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL)) TH_LOG("START after STOP");
+	RULE_EXPECT("dma_log.double-start", ret != 0, "a second START without STOP succeeded");
+	EXPECT_RET("dma_log.double-start", 0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
+	EXPECT_RET("dma_log.double-start", 0, log_stop(self->dev.fd));
+	EXPECT_RET("dma_log.double-start", 0, log_start(self->dev.fd, PS, &r, 1, NULL));
 }
 
 /* uAPI: "If DMA logging is not enabled, an error will be returned." */
@@ -204,12 +211,15 @@ TEST_F(log, report_without_start_fails)
 {
 	uint64_t bitmap[1] = {};
 
-	EXPECT_NE(0, log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap));
+	RULE_EXPECT("dma_log.report-needs-start",
+		    log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap) != 0,
+		    "REPORT before any START succeeded");
 	ASSERT_EQ(0, log_start(self->dev.fd, PS, &(struct vfio_device_feature_dma_logging_range){
 			IOVA_BASE, 64 * PS }, 1, NULL));
 	ASSERT_EQ(0, log_stop(self->dev.fd));
-	EXPECT_NE(0, log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap))
-		TH_LOG("REPORT after STOP succeeded");
+	RULE_EXPECT("dma_log.report-needs-start",
+		    log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap) != 0,
+		    "REPORT after STOP succeeded");
 }
 
 /* vfio_log_ops contract: STOP without START is handled; logging still works. */
@@ -218,9 +228,10 @@ TEST_F(log, stop_without_start_graceful)
 	struct vfio_device_feature_dma_logging_range r = range(0, 64);
 	int ret = log_stop(self->dev.fd);
 
-	EXPECT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("STOP without START: %s", strerror(-ret));
-	EXPECT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
-	EXPECT_EQ(0, log_stop(self->dev.fd));
+	RULE_EXPECT("dma_log.stop-without-start", ret == 0 || ret == -EINVAL,
+		    "STOP without START: %s", strerror(-ret));
+	EXPECT_RET("dma_log.stop-without-start", 0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.stop-without-start", 0, log_stop(self->dev.fd));
 }
 
 /* Core: REPORT page_size must be a power of two >= 4096; overflow is -EOVERFLOW. */
@@ -230,13 +241,19 @@ TEST_F(log, report_page_size_rules)
 	uint64_t bitmap[8] = {};
 
 	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
-	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, r.length, 2048, bitmap));
-	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, r.length, 3 * PS, bitmap));
-	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, r.length, 0, bitmap));
-	EXPECT_EQ(-EOVERFLOW, log_report(self->dev.fd, ~0ULL - PS + 1, 2 * PS, PS, bitmap));
+	EXPECT_RET("dma_log.report-page-size", -EINVAL,
+		   log_report(self->dev.fd, r.iova, r.length, 2048, bitmap));
+	EXPECT_RET("dma_log.report-page-size", -EINVAL,
+		   log_report(self->dev.fd, r.iova, r.length, 3 * PS, bitmap));
+	EXPECT_RET("dma_log.report-page-size", -EINVAL,
+		   log_report(self->dev.fd, r.iova, r.length, 0, bitmap));
+	EXPECT_RET("dma_log.report-page-size", -EOVERFLOW,
+		   log_report(self->dev.fd, ~0ULL - PS + 1, 2 * PS, PS, bitmap));
 	/* uAPI: any power of two, not necessarily START's. */
-	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, 8192, bitmap));
-	EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, 1 << 20, bitmap));
+	EXPECT_RET("dma_log.report-page-size", 0,
+		   log_report(self->dev.fd, r.iova, r.length, 8192, bitmap));
+	EXPECT_RET("dma_log.report-page-size", 0,
+		   log_report(self->dev.fd, r.iova, r.length, 1 << 20, bitmap));
 }
 
 /* uAPI: REPORT "will only set bits in the bitmap and never clear" them. */
@@ -252,8 +269,8 @@ TEST_F(log, report_only_sets_bits)
 	ASSERT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
 	for (i = 0; i < 4; i++)
 		cleared |= want[i] & ~bitmap[i];
-	EXPECT_EQ(0, cleared) TH_LOG("REPORT cleared bits (0x%llx in some word)",
-				     (unsigned long long)cleared);
+	RULE_EXPECT("dma_log.report-only-sets-bits", cleared == 0,
+		    "REPORT cleared bits (0x%llx in some word)", (unsigned long long)cleared);
 }
 
 int main(int argc, char *argv[])
