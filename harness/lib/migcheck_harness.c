@@ -142,7 +142,8 @@ static int one_event(struct hctx *c, struct json_object *e, const char *const *d
 		/* A recovery by reset: the device is RUNNING, by a reset. */
 		if (json_object_object_get_ex(e, "recovery", &v) &&
 		    json_object_is_type(v, json_type_string) &&
-		    !strcmp(json_object_get_string(v), "reset") && after == VFIO_DEVICE_STATE_RUNNING)
+		    !strcmp(json_object_get_string(v), "reset") &&
+		    after == VFIO_DEVICE_STATE_RUNNING)
 			return emit(c, &ev, MC_RESET, text);
 		if (after == MC_STATE_UNKNOWN || after == from)
 			return 0;
@@ -205,7 +206,8 @@ static int one_side(struct hctx *c, struct json_object *side)
 	}
 	c->path[len] = '\0';
 	if (json_object_object_get_ex(side, "events_complete", &v) && !json_object_get_boolean(v))
-		return hfail(c, "events_complete is false: the harness could not record every event");
+		return hfail(c, "%s",
+			     "events_complete is false: the harness could not record every event");
 	if (!json_object_object_get_ex(side, "events", &v))
 		return hfail(c, "no \"events\" (a report of a harness without the event list)");
 	if (member(c, side, "events", json_type_array, &events))
