@@ -99,8 +99,12 @@ static int member_state(struct hctx *c, struct json_object *o, const char *key, 
 
 static int emit(struct hctx *c, struct mc_event *ev, enum mc_kind kind, const char *text)
 {
+	size_t flen = strlen(c->file);
+
 	ev->kind = kind;
-	snprintf(ev->where, sizeof(ev->where), "%.40s:%.38s", c->file, c->path);
+	/* The file's name is its end: keep that of a long path. */
+	snprintf(ev->where, sizeof(ev->where), "%s%s:%.38s", flen > 40 ? "..." : "",
+		 flen > 40 ? c->file + flen - 37 : c->file, c->path);
 	snprintf(ev->text, sizeof(ev->text), "%s", text);
 	if (mc_events_push(c->out, ev))
 		return hfail(c, "out of memory");
@@ -245,16 +249,16 @@ int mc_parse_harness(const char *file, const char *text, struct mc_events *out, 
 	}
 	o = json_tokener_parse_ex(tok, text, strlen(text));
 	end = json_tokener_get_parse_end(tok);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		snprintf(why, MC_WHY_LEN, "top level: expected an object, got %s", type_name(o));
+		ret = -1;
+		goto out;
+	}
 	if (!o || text[end + strspn(text + end, " \t\r\n")]) {
 		snprintf(why, MC_WHY_LEN, "not one JSON document: %s at byte %zu",
 			 o ? "trailing data" :
 			 json_tokener_get_error(tok) == json_tokener_continue ? "it ends early" :
 			 json_tokener_error_desc(json_tokener_get_error(tok)), end);
-		ret = -1;
-		goto out;
-	}
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, MC_WHY_LEN, "top level: expected an object, got %s", type_name(o));
 		ret = -1;
 		goto out;
 	}

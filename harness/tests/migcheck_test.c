@@ -554,6 +554,22 @@ TEST(harness_misbehaviours)
 			   "'errno':22,'recovery':'none'"))));
 }
 
+TEST(harness_where)
+{
+	static const char q[] = "{\"role\":\"source\",\"devices\":[{\"bdf\":\"A\"}],"
+				"\"events\":[{\"seq\":4,\"dev\":\"A\",\"event\":\"reset\",\"errno\":0}]}";
+	struct mc_events e = { 0 };
+
+	ASSERT_EQ(0, mc_parse_harness("/a/long/directory/of/results/runs/migcheck/naive-stop.json",
+				      q, &e, hwhy));
+	ASSERT_EQ(2, e.n);
+	EXPECT_STREQ("...results/runs/migcheck/naive-stop.json:source.devices[0]", e.ev[0].where);
+	EXPECT_STREQ("...results/runs/migcheck/naive-stop.json:source.events[0]", e.ev[1].where);
+	EXPECT_EQ(MC_RESET, e.ev[1].kind);
+	EXPECT_EQ(1, e.ev[1].vm);
+	mc_events_free(&e);
+}
+
 TEST(harness_recovery_by_reset_is_not_an_arc)
 {
 	/* C fails validation and is reset while D is still RESUMING: no P-2. */
@@ -584,6 +600,7 @@ TEST(harness_malformed)
 		{ "{'source': ", "not one JSON document: it ends early at byte 11" },
 		{ "{'role':'source'} x", "not one JSON document: trailing data at byte 18" },
 		{ "[1, 2]", "top level: expected an object, got array" },
+		{ "1 2 0000:01:00.0 reset vm=1", "top level: expected an object, got int" },
 		{ "{'result':'ok'}",
 		  "top level: neither a migration report (\"source\") nor a side's (\"role\")" },
 		{ "{'source': 7}", "source: expected an object, got int" },
