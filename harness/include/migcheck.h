@@ -42,10 +42,15 @@ struct mc_event {
 	char text[160];			/* the line as read, for messages */
 };
 
-enum mc_format { MC_FMT_AUTO, MC_FMT_MOCK, MC_FMT_QEMU, MC_FMT_QMP, MC_FMT_NR };
+enum mc_format { MC_FMT_AUTO, MC_FMT_MOCK, MC_FMT_QEMU, MC_FMT_QMP, MC_FMT_HARNESS, MC_FMT_NR };
+
+/* A state the harness could not tell (after a failed recovery). */
+#define MC_STATE_UNKNOWN	0xffffffffU
+/* Room for the reason of a malformed harness report. */
+#define MC_WHY_LEN		256
 
 const char *mc_format_name(enum mc_format f);
-/* MC_FMT_NR if @name is none of "auto", "mock", "qemu", "qmp". */
+/* MC_FMT_NR if @name is none of "auto", "mock", "qemu", "qmp", "harness". */
 enum mc_format mc_format_parse(const char *name);
 
 /*
@@ -71,6 +76,19 @@ struct mc_events {
  */
 int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out);
 void mc_events_free(struct mc_events *e);
+/* Appends @ev; -1 when out of memory. */
+int mc_events_push(struct mc_events *out, const struct mc_event *ev);
+
+/*
+ * The harness's report (vfio-migrate migrate --json, or one side's report),
+ * whole, as @text: its event lists appended to @out, each side one VM.
+ * Returns 0, or -1 with the JSON path of what is wrong and why in @why
+ * (MC_WHY_LEN bytes), e.g. "source.events[3].to: \"FOO\" is not a migration
+ * state".  @file names the events' "where".
+ */
+int mc_parse_harness(const char *file, const char *text, struct mc_events *out, char *why);
+/* Whether @text is a whole JSON object that looks like a harness report. */
+bool mc_looks_harness(const char *text);
 
 /* Verdict per rule. */
 enum mc_verdict { MC_PASS, MC_FAIL, MC_UNOBSERVED };

@@ -63,6 +63,29 @@ struct vfm_arc {
 	const char *phase;	/* static string: "pre-copy", "p2p-stop", ... */
 };
 
+/*
+ * What the harness did to one device, in order: the report's "events"
+ * (Documentation/harness.rst), which vfio-migcheck reads.  Consecutive
+ * reads (writes) of one device that each moved data are one event.
+ */
+enum vfm_ev_kind {
+	VFM_EV_SET,		/* a SET (with recovery): arcs[arc] */
+	VFM_EV_RESET,		/* VFIO_DEVICE_RESET: arcs[arc] */
+	VFM_EV_READ,		/* read() of the data_fd */
+	VFM_EV_WRITE,		/* write() of the data_fd */
+	VFM_EV_PRECOPY_INFO,	/* VFIO_MIG_GET_PRECOPY_INFO */
+};
+
+struct vfm_event {
+	uint64_t seq;		/* order among all devices of the process */
+	int64_t t;		/* CLOCK_MONOTONIC ns, after the (first) call */
+	enum vfm_ev_kind kind;
+	unsigned int arc;	/* SET, RESET */
+	unsigned int calls;	/* READ, WRITE: calls merged into this event */
+	uint64_t len;		/* READ, WRITE: bytes asked for */
+	int64_t ret;		/* bytes moved (0: EOF), or 0, or -errno */
+};
+
 /* Deliberately wrong VMM behaviours, one per protocol rule (never default). */
 enum vfm_misbehave {
 	VFM_MB_NONE,
@@ -118,6 +141,9 @@ struct vfm_mdev {
 	char peer[256];			/* dest: the source section's idstr */
 	struct vfm_arc *arcs;
 	unsigned int narcs, arcs_cap;
+	struct vfm_event *events;
+	unsigned int nevents, events_cap;
+	bool events_lost;		/* out of memory: the event list is incomplete */
 };
 
 enum vfm_role { VFM_SOURCE, VFM_DEST };

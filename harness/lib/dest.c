@@ -43,6 +43,7 @@ static void write_stale(struct vfm_mig *m, struct vfm_mdev *d, const char *buf, 
 	d->data_fd = -1;	/* kept open across the reset on purpose */
 	vfm_mdev_reset(d, "misbehave-reset");
 	n = write(stale, buf, len);
+	vfm_mdev_note(d, VFM_EV_WRITE, len, n < 0 ? -errno : n);
 	fprintf(stderr, "vfiomig: %s: misbehave: write to a data_fd while RUNNING: %s\n",
 		d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
 	close(stale);
@@ -67,6 +68,7 @@ static int write_old_session(struct vfm_mig *m, struct vfm_mdev *d, const char *
 	ret = resume(m, d);
 	if (!ret) {
 		n = write(old, buf, len);
+		vfm_mdev_note(d, VFM_EV_WRITE, len, n < 0 ? -errno : n);
 		fprintf(stderr, "vfiomig: %s: misbehave: write to the old data_fd of a new RESUMING session: %s\n",
 			d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
 	}
@@ -120,6 +122,7 @@ static int load_data(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_rstream *
 			return vfm_mig_fail(m, "load", d, -EBADF, "no RESUMING data_fd");
 		/* Segmentation need not match the source's (uAPI). */
 		ret = vfm_write_all(d->data_fd, buf, n, 0);
+		vfm_mdev_note(d, VFM_EV_WRITE, n, ret ? ret : n);
 		if (ret)
 			return vfm_mig_fail(m, "load", d, ret, "write of the data_fd");
 		if (it->section_type == VFM_SEC_PART)

@@ -162,6 +162,8 @@ void vfm_mig_close(struct vfm_mig *m)
 		vfm_device_close(&d->dev);
 		free(d->arcs);
 		d->arcs = NULL;
+		free(d->events);
+		d->events = NULL;
 	}
 	if (m->peer_report)
 		json_object_put(m->peer_report);
@@ -229,6 +231,7 @@ int vfm_mdev_reset(struct vfm_mdev *d, const char *phase)
 	a->err = ret;
 	a->how = ret ? VFM_REC_FAILED : VFM_REC_RESET;
 	d->state = a->after = ret ? VFM_STATE_UNKNOWN : VFIO_DEVICE_STATE_RUNNING;
+	vfm_mdev_note(d, VFM_EV_RESET, 0, ret);
 	return ret;
 }
 
@@ -246,6 +249,7 @@ int vfm_mdev_set(struct vfm_mdev *d, uint32_t to, uint32_t recover, const char *
 	a->how = o.how;
 	a->after = o.now;
 	d->state = o.now;
+	vfm_mdev_note(d, VFM_EV_SET, 0, o.err);
 	if (o.how == VFM_REC_RESET || o.how == VFM_REC_FAILED ||
 	    (!vfm_fsm_saving(o.now) && o.now != VFIO_DEVICE_STATE_RESUMING)) {
 		/* The session is over: the fd would only read EOF or errors. */

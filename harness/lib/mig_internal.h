@@ -24,6 +24,13 @@ int vfm_rp_recv(int fd, int timeout_ms, uint32_t *type, char **buf, uint32_t *le
 int vfm_mdev_set(struct vfm_mdev *d, uint32_t to, uint32_t recover, const char *phase);
 /* VFIO_DEVICE_RESET, recorded as an arc to RUNNING. */
 int vfm_mdev_reset(struct vfm_mdev *d, const char *phase);
+/*
+ * Record what was done to @d for the report's event list (events.c): SET
+ * and RESET refer to the last arc (@ret its 0 or -errno), READ and WRITE
+ * asked for @len bytes and got @ret (bytes or -errno), PRECOPY_INFO got
+ * @ret.  Keeps errno.
+ */
+void vfm_mdev_note(struct vfm_mdev *d, enum vfm_ev_kind kind, uint64_t len, int64_t ret);
 /* Record the first failure: step, device (or NULL), -errno, message. */
 int vfm_mig_fail(struct vfm_mig *m, const char *step, const struct vfm_mdev *d, int err,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

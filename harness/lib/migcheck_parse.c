@@ -9,6 +9,7 @@
  *         vfio_migration_set_device_state (the state reached)
  *   qmp   QMP output, one JSON object per line: VFIO_MIGRATION events
  *         (device-id and device-state); replies and other events carry none
+ *   harness  the harness's JSON report, read whole (migcheck_harness.c)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,7 +22,7 @@
 
 static const char *const format_names[MC_FMT_NR] = {
 	[MC_FMT_AUTO] = "auto", [MC_FMT_MOCK] = "mock",
-	[MC_FMT_QEMU] = "qemu", [MC_FMT_QMP] = "qmp",
+	[MC_FMT_QEMU] = "qemu", [MC_FMT_QMP] = "qmp", [MC_FMT_HARNESS] = "harness",
 };
 
 const char *mc_format_name(enum mc_format f)
@@ -283,7 +284,7 @@ enum mc_format mc_sniff(const char *line)
 	return MC_FMT_NR;
 }
 
-static int push(struct mc_events *out, const struct mc_event *ev)
+int mc_events_push(struct mc_events *out, const struct mc_event *ev)
 {
 	if (out->n == out->cap) {
 		size_t cap = out->cap ? 2 * out->cap : 256;
@@ -298,17 +299,67 @@ static int push(struct mc_events *out, const struct mc_event *ev)
 	return 0;
 }
 
-int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
+/* The whole file, NUL-terminated; NULL after a message. */
+static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, why[128];
-	size_t size = 0;
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (!f) {
+		fprintf(stderr, "vfio-migcheck: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (cap - *len < 65536 + 1) {
+			char *p = realloc(buf, cap = 2 * cap + 65536 + 1);
+
+			if (!p) {
+				fprintf(stderr, "vfio-migcheck: %s: out of memory\n", path);
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = p;
+		}
+		n = fread(buf + *len, 1, cap - *len - 1, f);
+		*len += n;
+	} while (n);
+	if (ferror(f)) {
+		fprintf(stderr, "vfio-migcheck: %s: read error\n", path);
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
+{
+	char *line = NULL, why[MC_WHY_LEN], *text;
+	size_t size = 0, len;
 	unsigned long lineno = 0;
 	struct mc_event ev;
 	int ret = 0, r;
+	FILE *f;
 
+	text = slurp(path, &len);
+	if (!text)
+		return -1;
+	if (fmt == MC_FMT_HARNESS || (fmt == MC_FMT_AUTO && mc_looks_harness(text))) {
+		ret = mc_parse_harness(path, text, out, why);
+		if (ret)
+			fprintf(stderr, "vfio-migcheck: %s: harness report: %s\n", path, why);
+		free(text);
+		return ret;
+	}
+	f = fmemopen(text, len ? len : 1, "r");
 	if (!f) {
 		fprintf(stderr, "vfio-migcheck: %s: %s\n", path, strerror(errno));
+		free(text);
 		return -1;
 	}
 	while (getline(&line, &size, f) >= 0) {
@@ -330,7 +381,7 @@ int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
 		if (r == 0)
 			continue;
 		snprintf(ev.where, sizeof(ev.where), "%.60s:%lu", path, lineno);
-		if (push(out, &ev)) {
+		if (mc_events_push(out, &ev)) {
 			fprintf(stderr, "vfio-migcheck: %s: out of memory\n", path);
 			ret = -1;
 			break;
@@ -342,6 +393,7 @@ int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
 	}
 	free(line);
 	fclose(f);
+	free(text);
 	return ret;
 }
 

@@ -113,6 +113,7 @@ static void drain(struct vfm_mdev *d)
 		return;
 	while (total < (64ULL << 30)) {
 		n = read(d->data_fd, buf, sizeof(buf));
+		vfm_mdev_note(d, VFM_EV_READ, sizeof(buf), n < 0 ? -errno : n);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

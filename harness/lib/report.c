@@ -79,6 +79,77 @@ static json_object *dev_json(const struct vfm_mdev *d)
 	return o;
 }
 
+static const char *state_or_unknown(uint32_t s)
+{
+	return s == VFM_STATE_UNKNOWN ? "UNKNOWN" : vfm_state_name(s);
+}
+
+static json_object *event_json(const struct vfm_mdev *d, const struct vfm_event *e)
+{
+	static const char *const kind[] = {
+		[VFM_EV_SET] = "set", [VFM_EV_RESET] = "reset", [VFM_EV_READ] = "read",
+		[VFM_EV_WRITE] = "write", [VFM_EV_PRECOPY_INFO] = "precopy_info",
+	};
+	json_object *o = json_object_new_object();
+	const struct vfm_arc *a = e->arc < d->narcs ? &d->arcs[e->arc] : NULL;
+
+	json_object_object_add(o, "seq", json_object_new_int64(e->seq));
+	json_object_object_add(o, "t_ns", json_object_new_int64(e->t));
+	json_object_object_add(o, "dev", json_object_new_string(d->dev.bdf));
+	json_object_object_add(o, "event", json_object_new_string(kind[e->kind]));
+	switch (e->kind) {
+	case VFM_EV_SET:
+	case VFM_EV_RESET:
+		if (!a)
+			break;
+		if (e->kind == VFM_EV_SET) {
+			json_object_object_add(o, "from", json_object_new_string(
+				state_or_unknown(a->from)));
+			json_object_object_add(o, "to", json_object_new_string(
+				state_or_unknown(a->to)));
+		}
+		json_object_object_add(o, "after", json_object_new_string(
+			state_or_unknown(a->after)));
+		json_object_object_add(o, "errno", json_object_new_int(-a->err));
+		if (e->kind == VFM_EV_SET && a->err)
+			json_object_object_add(o, "recovery", json_object_new_string(
+				vfm_recovery_name(a->how)));
+		break;
+	case VFM_EV_READ:
+	case VFM_EV_WRITE:
+		json_object_object_add(o, "calls", json_object_new_int(e->calls));
+		json_object_object_add(o, "len", json_object_new_int64(e->len));
+		/* fall through */
+	case VFM_EV_PRECOPY_INFO:
+		json_object_object_add(o, "ret", json_object_new_int64(e->ret));
+		break;
+	}
+	return o;
+}
+
+/* Every device's events merged in the order they happened (seq). */
+static json_object *events_json(const struct vfm_mig *m)
+{
+	json_object *a = json_object_new_array();
+	unsigned int pos[VFM_MAX_DEVICES] = { 0 }, i;
+
+	for (;;) {
+		const struct vfm_mdev *next = NULL;
+
+		for (i = 0; i < m->ndev; i++) {
+			const struct vfm_mdev *d = &m->dev[i];
+
+			if (pos[i] < d->nevents && (!next ||
+			    d->events[pos[i]].seq < next->events[pos[next - m->dev]].seq))
+				next = d;
+		}
+		if (!next)
+			return a;
+		i = next - m->dev;
+		json_object_array_add(a, event_json(next, &next->events[pos[i]++]));
+	}
+}
+
 json_object *vfm_mig_side_report(const struct vfm_mig *m)
 {
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
@@ -119,6 +190,11 @@ json_object *vfm_mig_side_report(const struct vfm_mig *m)
 	for (i = 0; i < m->ndev; i++)
 		json_object_array_add(devs, dev_json(&m->dev[i]));
 	json_object_object_add(o, "devices", devs);
+	for (i = 0; i < m->ndev; i++)
+		if (m->dev[i].events_lost)
+			break;
+	json_object_object_add(o, "events_complete", json_object_new_boolean(i == m->ndev));
+	json_object_object_add(o, "events", events_json(m));
 	return o;
 }
 

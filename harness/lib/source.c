@@ -90,6 +90,7 @@ static int precopy_info(struct vfm_mig *m, struct vfm_mdev *d)
 	struct vfio_precopy_info info = { .flags = 0 };
 	int ret = vfm_precopy_info(d->data_fd, &info);
 
+	vfm_mdev_note(d, VFM_EV_PRECOPY_INFO, 0, ret);
 	if (ret)
 		return vfm_mig_fail(m, "pre-copy", d, ret, "VFIO_MIG_GET_PRECOPY_INFO");
 	d->initial_bytes = info.initial_bytes;
@@ -114,6 +115,8 @@ static int precopy_round(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstre
 	/* Short reads (allowed) make more reads, not a smaller round. */
 	for (i = 0; want; i++) {
 		ssize_t n = read(d->data_fd, buf, want < BLOCK ? want : BLOCK);
+
+		vfm_mdev_note(d, VFM_EV_READ, want < BLOCK ? want : BLOCK, n < 0 ? -errno : n);
 
 		/* ENOMSG and 0 both mean "nothing now" in PRE_COPY (U-12). */
 		if ((n < 0 && errno == ENOMSG) || n == 0)
@@ -228,6 +231,7 @@ static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *
 
 		/* U-10: only valid in PRE_COPY; the device must refuse. */
 		ret = vfm_precopy_info(d->data_fd, &info);
+		vfm_mdev_note(d, VFM_EV_PRECOPY_INFO, 0, ret);
 		fprintf(stderr, "vfiomig: %s: misbehave: PRECOPY_INFO in STOP_COPY: %s\n",
 			d->dev.bdf, ret ? strerror(-ret) : "accepted (device bug)");
 	}
@@ -238,6 +242,8 @@ static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *
 		 * unless pre-copy left less than 4 KiB for STOP_COPY.
 		 */
 		ssize_t n = read(d->data_fd, buf, early ? 4096 : BLOCK);
+
+		vfm_mdev_note(d, VFM_EV_READ, early ? 4096 : BLOCK, n < 0 ? -errno : n);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -2,7 +2,7 @@
 /*
  * vfio-migcheck: evaluate the VMM-side migration rules over recorded traces.
  *
- *   vfio-migcheck [--format auto|mock|qemu|qmp] [--expect RULES] FILE...
+ *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] FILE...
  *
  * Prints one line per rule (PASS, FAIL with the first offending event, or
  * n/a when nothing in the traces shows the rule).  Exit status: 0 when no
@@ -19,14 +19,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-migcheck [--format auto|mock|qemu|qmp] [--expect RULE,...] FILE...\n"
+		"usage: vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULE,...] FILE...\n"
 		"  --format F    format of the FILEs that follow (default auto: sniffed per file)\n"
 		"                mock: mock-vfio-pci's /sys/kernel/debug/mock-vfio-pci/events\n"
 		"                qemu: QEMU -trace output (vfio_migration_set_state,\n"
 		"                      vfio_migration_set_device_state)\n"
 		"                qmp:  QMP output, one JSON object per line (VFIO_MIGRATION)\n"
+		"                harness: vfio-migrate migrate --json report (its \"events\"),\n"
+		"                      source and destination each one VM\n"
 		"  --expect R,.. succeed only if exactly these rules fail (\"none\": no rule)\n"
-		"All devices of all FILEs are taken as one VM.  Documentation/migcheck.rst.\n");
+		"All devices of all FILEs are taken as one VM, except where a mock log or a\n"
+		"harness report says which VM each is in.  Documentation/migcheck.rst.\n");
 }
 
 /* Sets want[r] for each rule named in @list; -1 on an unknown name. */

@@ -412,4 +412,251 @@ TEST(unobservable_rules_are_not_passed)
 	mc_events_free(&e);
 }
 
+/*
+ * Harness reports, written with ' for " to stay readable.  SET events are
+ * "S(seq, dev, from, to, after)", with errno 0.
+ */
+#define EV(seq, dev, rest) "{'seq':" #seq ",'t_ns':" #seq ",'dev':'" dev "'," rest "}"
+#define S(seq, dev, from, to, after) \
+	EV(seq, dev, "'event':'set','from':'" from "','to':'" to "','after':'" after "','errno':0")
+#define RD(seq, dev, ret) EV(seq, dev, "'event':'read','calls':1,'len':4096,'ret':" #ret)
+#define WR(seq, dev, ret) EV(seq, dev, "'event':'write','calls':1,'len':4096,'ret':" #ret)
+#define PI(seq, dev, ret) EV(seq, dev, "'event':'precopy_info','ret':" #ret)
+#define RST(seq, dev) EV(seq, dev, "'event':'reset','after':'RUNNING','errno':0")
+#define SIDE(role, devs, events) \
+	"{'role':'" role "','devices':[" devs "],'events_complete':true,'events':[" events "]}"
+#define DEV(bdf) "{'bdf':'" bdf "'}"
+#define REPORT(src, dst) "{'result':'ok','source':" src ",'destination':" dst "}"
+
+static char hwhy[MC_WHY_LEN];
+
+/* Parses the harness report @q (' for "): 0 or -1 with hwhy. */
+static int hparse(const char *q, struct mc_events *e)
+{
+	char *t = strdup(q), *p;
+	int r;
+
+	for (p = t; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	hwhy[0] = '\0';
+	r = mc_parse_harness("r.json", t, e, hwhy);
+	free(t);
+	return r;
+}
+
+static const char *hfailing(const char *q)
+{
+	static char out[128];
+	struct mc_events e = { 0 };
+	struct mc_result res;
+	int r;
+
+	if (hparse(q, &e)) {
+		mc_events_free(&e);
+		return "PARSE ERROR";
+	}
+	mc_check(&e, &res);
+	mc_events_free(&e);
+	out[0] = '\0';
+	for (r = 0; r < MIG_RULE_NR; r++)
+		if (res.rule[r].verdict == MC_FAIL)
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
+				 out[0] ? " " : "", mig_rule_id(r));
+	return out;
+}
+
+/* A correct two-device P2P migration with pre-copy, both sides. */
+#define GOOD_SRC SIDE("source", DEV("A") "," DEV("B"), \
+	S(1, "A", "RUNNING", "PRE_COPY", "PRE_COPY") "," \
+	S(2, "B", "RUNNING", "PRE_COPY", "PRE_COPY") "," \
+	PI(3, "A", 0) "," RD(4, "A", 4096) "," PI(5, "A", 0) "," \
+	PI(6, "B", 0) "," RD(7, "B", -61) "," PI(8, "B", 0) "," \
+	S(9, "A", "PRE_COPY", "PRE_COPY_P2P", "PRE_COPY_P2P") "," \
+	S(10, "B", "PRE_COPY", "PRE_COPY_P2P", "PRE_COPY_P2P") "," \
+	S(11, "A", "PRE_COPY_P2P", "STOP_COPY", "STOP_COPY") "," \
+	S(12, "B", "PRE_COPY_P2P", "STOP_COPY", "STOP_COPY") "," \
+	RD(13, "A", 4096) "," RD(14, "A", 0) "," RD(15, "B", 0) "," \
+	S(16, "A", "STOP_COPY", "STOP", "STOP") "," \
+	S(17, "B", "STOP_COPY", "STOP", "STOP"))
+#define GOOD_DST SIDE("destination", DEV("C") "," DEV("D"), \
+	S(1, "C", "RUNNING", "RUNNING_P2P", "RUNNING_P2P") "," \
+	S(2, "D", "RUNNING", "RUNNING_P2P", "RUNNING_P2P") "," \
+	S(3, "C", "RUNNING_P2P", "RESUMING", "RESUMING") "," \
+	WR(4, "C", 4096) "," \
+	S(5, "D", "RUNNING_P2P", "RESUMING", "RESUMING") "," \
+	WR(6, "D", 4096) "," \
+	S(7, "C", "RESUMING", "STOP", "STOP") "," \
+	S(8, "D", "RESUMING", "STOP", "STOP") "," \
+	S(9, "C", "STOP", "RUNNING_P2P", "RUNNING_P2P") "," \
+	S(10, "D", "STOP", "RUNNING_P2P", "RUNNING_P2P") "," \
+	S(11, "C", "RUNNING_P2P", "RUNNING", "RUNNING") "," \
+	S(12, "D", "RUNNING_P2P", "RUNNING", "RUNNING"))
+
+TEST(harness_correct_migration_breaks_nothing)
+{
+	struct mc_events e = { 0 };
+	struct mc_result res;
+
+	EXPECT_STREQ("", hfailing(REPORT(GOOD_SRC, GOOD_DST)));
+	ASSERT_EQ(0, hparse(REPORT(GOOD_SRC, GOOD_DST), &e));
+	EXPECT_EQ(0, mc_check(&e, &res));
+	EXPECT_EQ(4, res.devices);
+	/* What the harness's events show, and what they cannot. */
+	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_P1].verdict);
+	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_U9].verdict);
+	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_U10].verdict);
+	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_U11].verdict);
+	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_U2].verdict);
+	EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_P5].verdict);
+	EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_U8].verdict);
+	EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_U14].verdict);
+	mc_events_free(&e);
+	/* One side's report alone, and a save to a file (no destination). */
+	EXPECT_STREQ("", hfailing(GOOD_DST));
+	EXPECT_STREQ("", hfailing("{'source':" GOOD_SRC ",'destination':null}"));
+}
+
+TEST(harness_misbehaviours)
+{
+	/* naive-stop: B stops while A still runs. */
+	EXPECT_STREQ("P-1", hfailing(SIDE("source", DEV("A") "," DEV("B"),
+		S(1, "A", "RUNNING", "STOP_COPY", "STOP_COPY") "," RD(2, "A", 0) ","
+		S(3, "B", "RUNNING", "STOP_COPY", "STOP_COPY") "," RD(4, "B", 0))));
+	/* naive-start: C runs while D is still stopped. */
+	EXPECT_STREQ("P-2", hfailing(SIDE("destination", DEV("C") "," DEV("D"),
+		S(1, "C", "RUNNING", "RESUMING", "RESUMING") ","
+		S(2, "D", "RUNNING", "RESUMING", "RESUMING") ","
+		S(3, "C", "RESUMING", "STOP", "STOP") "," S(4, "D", "RESUMING", "STOP", "STOP") ","
+		S(5, "C", "STOP", "RUNNING", "RUNNING") "," S(6, "D", "STOP", "RUNNING", "RUNNING"))));
+	/* early-stop-copy-exit */
+	EXPECT_STREQ("U-11", hfailing(SIDE("source", DEV("A"),
+		S(1, "A", "RUNNING", "STOP_COPY", "STOP_COPY") "," RD(2, "A", 4096) ","
+		S(3, "A", "STOP_COPY", "STOP", "STOP"))));
+	/* restart-precopy-through-stop */
+	EXPECT_STREQ("S-2", hfailing(SIDE("source", DEV("A"),
+		S(1, "A", "RUNNING", "PRE_COPY", "PRE_COPY") "," RD(2, "A", 4096) ","
+		S(3, "A", "PRE_COPY", "STOP", "STOP") "," S(4, "A", "STOP", "STOP_COPY", "STOP_COPY") ","
+		RD(5, "A", 0))));
+	/* precopy-info-in-stop-copy */
+	EXPECT_STREQ("U-10", hfailing(SIDE("source", DEV("A"),
+		S(1, "A", "RUNNING", "STOP_COPY", "STOP_COPY") "," PI(2, "A", -22) ","
+		RD(3, "A", 0))));
+	/* write-before-resuming: a reset, then the old fd written while RUNNING. */
+	EXPECT_STREQ("U-9", hfailing(SIDE("destination", DEV("C") "," DEV("D"),
+		S(1, "C", "RUNNING", "RESUMING", "RESUMING") ","
+		S(2, "D", "RUNNING", "RESUMING", "RESUMING") ","
+		RST(3, "C") "," WR(4, "C", -22) ","
+		S(5, "C", "RUNNING", "RESUMING", "RESUMING") "," WR(6, "C", 4096))));
+	/* A SET of ERROR: U-2, though the device refused it and stayed. */
+	EXPECT_STREQ("U-2", hfailing(SIDE("source", DEV("A"),
+		EV(1, "A", "'event':'set','from':'RUNNING','to':'ERROR','after':'RUNNING',"
+			   "'errno':22,'recovery':'none'"))));
+}
+
+TEST(harness_where)
+{
+	static const char q[] = "{\"role\":\"source\",\"devices\":[{\"bdf\":\"A\"}],"
+				"\"events\":[{\"seq\":4,\"dev\":\"A\",\"event\":\"reset\",\"errno\":0}]}";
+	struct mc_events e = { 0 };
+
+	ASSERT_EQ(0, mc_parse_harness("/a/long/directory/of/results/runs/migcheck/naive-stop.json",
+				      q, &e, hwhy));
+	ASSERT_EQ(2, e.n);
+	EXPECT_STREQ("...results/runs/migcheck/naive-stop.json:source.devices[0]", e.ev[0].where);
+	EXPECT_STREQ("...results/runs/migcheck/naive-stop.json:source.events[0]", e.ev[1].where);
+	EXPECT_EQ(MC_RESET, e.ev[1].kind);
+	EXPECT_EQ(1, e.ev[1].vm);
+	mc_events_free(&e);
+}
+
+TEST(harness_recovery_by_reset_is_not_an_arc)
+{
+	/* C fails validation and is reset while D is still RESUMING: no P-2. */
+	EXPECT_STREQ("", hfailing(SIDE("destination", DEV("C") "," DEV("D"),
+		S(1, "C", "RUNNING", "RESUMING", "RESUMING") ","
+		S(2, "D", "RUNNING", "RESUMING", "RESUMING") ","
+		EV(3, "C", "'event':'set','from':'RESUMING','to':'STOP','after':'RUNNING',"
+			   "'errno':5,'recovery':'reset'") ","
+		RST(4, "D"))));
+}
+
+TEST(harness_sniffing)
+{
+	EXPECT_TRUE(mc_looks_harness("{\"source\": {}}"));
+	EXPECT_TRUE(mc_looks_harness("  {\"role\": \"source\", \"devices\": []}"));
+	EXPECT_FALSE(mc_looks_harness("{\"QMP\": {\"version\": {}}}"));
+	EXPECT_FALSE(mc_looks_harness("{\"event\": \"VFIO_MIGRATION\"}\n{\"event\": \"X\"}"));
+	EXPECT_FALSE(mc_looks_harness("1 2 0000:01:00.0 reset vm=3"));
+	EXPECT_EQ(MC_FMT_HARNESS, mc_format_parse("harness"));
+}
+
+/* Every malformed report is refused, naming what is wrong and where. */
+TEST(harness_malformed)
+{
+	static const struct {
+		const char *json, *why;
+	} bad[] = {
+		{ "{'source': ", "not one JSON document: it ends early at byte 11" },
+		{ "{'role':'source'} x", "not one JSON document: trailing data at byte 18" },
+		{ "[1, 2]", "top level: expected an object, got array" },
+		{ "1 2 0000:01:00.0 reset vm=1", "top level: expected an object, got int" },
+		{ "{'result':'ok'}",
+		  "top level: neither a migration report (\"source\") nor a side's (\"role\")" },
+		{ "{'source': 7}", "source: expected an object, got int" },
+		{ "{'source': {'events': []}}", "source.devices: missing" },
+		{ "{'source': {'devices': {}}}", "source.devices: expected array, got object" },
+		{ "{'source': {'devices': [7]}}", "source.devices[0]: expected an object, got int" },
+		{ "{'source': {'devices': [{'bdf': 1}]}}",
+		  "source.devices[0].bdf: expected string, got int" },
+		{ "{'source': {'devices': []}}",
+		  "source: no \"events\" (a report of a harness without the event list)" },
+		{ "{'source': {'devices': [], 'events': 3}}", "source.events: expected array, got int" },
+		{ "{'source': {'devices': [], 'events_complete': false, 'events': []}}",
+		  "source: events_complete is false: the harness could not record every event" },
+		{ SIDE("source", DEV("A"), "'x'"), "source.events[0]: expected an object, got string" },
+		{ SIDE("source", DEV("A"), "{'dev':'A'}"), "source.events[0].seq: missing" },
+		{ SIDE("source", DEV("A"), "{'seq':'1'}"),
+		  "source.events[0].seq: expected int, got string" },
+		{ SIDE("source", DEV("A"), RD(2, "A", 0) "," RD(1, "A", 0)),
+		  "source.events[1]: seq 1 after 2: not in order" },
+		{ SIDE("source", DEV("A"), RD(1, "Z", 0)),
+		  "source.events[0]: dev \"Z\" is not one of the source's devices" },
+		{ SIDE("source", DEV("A"), EV(1, "A", "'event':'fly'")),
+		  "source.events[0]: unknown event \"fly\"" },
+		{ SIDE("source", DEV("A"), EV(1, "A", "'event':7")),
+		  "source.events[0].event: expected string, got int" },
+		{ SIDE("source", DEV("A"), S(1, "A", "RUNNING", "FLYING", "RUNNING")),
+		  "source.events[0].to: \"FLYING\" is not a migration state" },
+		{ SIDE("source", DEV("A"), S(1, "A", "RUNNING", "UNKNOWN", "RUNNING")),
+		  "source.events[0].to: \"UNKNOWN\" is not a migration state" },
+		{ SIDE("source", DEV("A"),
+		       EV(1, "A", "'event':'set','from':'RUNNING','to':'STOP','errno':0")),
+		  "source.events[0].after: missing" },
+		{ SIDE("source", DEV("A"),
+		       EV(1, "A", "'event':'set','from':'RUNNING','to':'STOP','after':'STOP'")),
+		  "source.events[0].errno: missing" },
+		{ SIDE("source", DEV("A"), EV(1, "A", "'event':'read','len':-1,'ret':0")),
+		  "source.events[0]: len -1 is negative" },
+		{ SIDE("source", DEV("A"), EV(1, "A", "'event':'read','len':1,'ret':0.5")),
+		  "source.events[0].ret: expected int, got double" },
+		{ SIDE("source", DEV("A"), EV(1, "A", "'event':'precopy_info'")),
+		  "source.events[0].ret: missing" },
+		{ SIDE("source", DEV("A"), EV(1, "A", "'event':'reset','errno':null")),
+		  "source.events[0].errno: expected int, got null" },
+	};
+	struct mc_events e = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-1, hparse(bad[i].json, &e)) {
+			TH_LOG("accepted: %s", bad[i].json);
+		}
+		EXPECT_STREQ(bad[i].why, hwhy) {
+			TH_LOG("for: %s", bad[i].json);
+		}
+		mc_events_free(&e);
+	}
+}
+
 TEST_HARNESS_MAIN
