@@ -134,6 +134,26 @@ TEST_F(two, p5_p2p_into_stopped_device)
 	EXPECT_ONLY_RULE("P-5");
 }
 
+/*
+ * P2P into a device nobody has open is dropped (the device is not active),
+ * but its state still reads RUNNING: no migration lost that data, so no P-5.
+ */
+TEST_F(two, p2p_into_closed_device_is_no_violation)
+{
+	uint32_t peer = mock_rd(&self->b, MOCK_REG_FABRIC_ID);
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", "2"));
+	vfm_device_close(&self->b);
+	self->b.fd = -1;
+	mock_wr(&self->a, MOCK_REG_P2P_WIN_OFF, 0);
+	mock_wr(&self->a, MOCK_REG_P2P_WIN_SIZE, 65536);
+	mock_wr(&self->a, MOCK_REG_P2P_PEER, peer);
+	mock_wr(&self->a, MOCK_REG_P2P_RATE, 20000);
+	usleep(200 * 1000);
+	EXPECT_GT(mock_rd(&self->a, MOCK_REG_P2P_DROPPED), 0);
+	EXPECT_NO_VIOLATION();
+}
+
 /* U-9: reading the saving data_fd after its session ended. */
 TEST_F(two, u9_read_after_session)
 {
