@@ -22,13 +22,7 @@ FIXTURE(data_size) {
 
 FIXTURE_SETUP(data_size)
 {
-	char why[160];
-	int ret;
-
-	ret = selftest_prepare(selftest_bdf, &self->dev, &self->flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&self->dev, &self->flags);
 }
 
 FIXTURE_TEARDOWN(data_size)

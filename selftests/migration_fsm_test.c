@@ -110,13 +110,7 @@ FIXTURE_VARIANT_ADD(fsm, from_pre_copy_p2p) { .from = MIG_STATE(PRE_COPY_P2P) };
 
 FIXTURE_SETUP(fsm)
 {
-	char why[160];
-	int ret;
-
-	ret = selftest_prepare(selftest_bdf, &self->dev, &self->flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&self->dev, &self->flags);
 }
 
 /* No reset here: after a hung SET it would hang too (state lock held). */
@@ -221,13 +215,7 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	char why[160];
-	int ret;
-
-	ret = selftest_prepare(selftest_bdf, &self->dev, &self->flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&self->dev, &self->flags);
 }
 
 FIXTURE_TEARDOWN(dev)

@@ -34,13 +34,7 @@ FIXTURE_VARIANT_ADD(reset, from_pre_copy_p2p) { .from = MIG_STATE(PRE_COPY_P2P) 
 
 FIXTURE_SETUP(reset)
 {
-	char why[160];
-	int ret;
-
-	ret = selftest_prepare(selftest_bdf, &self->dev, &self->flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&self->dev, &self->flags);
 }
 
 FIXTURE_TEARDOWN(reset)
@@ -93,15 +87,11 @@ TEST_F(reset, returns_to_running_and_kills_fds)
 TEST(reopen_starts_running)
 {
 	struct vfm_device dev;
-	char why[160];
 	uint64_t flags;
 	uint32_t state;
 	int ret, fd = -1;
 
-	ret = selftest_prepare(selftest_bdf, &dev, &flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&dev, &flags);
 	ASSERT_EQ(0, selftest_drive(&dev, flags, MIG_STATE(STOP_COPY), &fd));
 	if (fd >= 0)
 		close(fd);

@@ -25,14 +25,9 @@ FIXTURE(resume) {
 
 FIXTURE_SETUP(resume)
 {
-	char why[160];
 	void *stream;
-	int ret;
 
-	ret = selftest_prepare(selftest_bdf, &self->dev, &self->flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&self->dev, &self->flags);
 	ASSERT_EQ(0, selftest_save(&self->dev, self->flags, &stream, &self->len));
 	self->stream = stream;
 	ASSERT_EQ(0, selftest_reset(&self->dev));

@@ -485,17 +485,12 @@ FIXTURE(stress) {
 FIXTURE_SETUP(stress)
 {
 	struct stress *s;
-	char why[160];
-	int ret;
 
 	s = self->s = calloc(1, sizeof(*s));
 	ASSERT_NE(NULL, s);
 	s->bdf = selftest_bdf;
 	s->data_fd = -1;
-	ret = selftest_prepare(selftest_bdf, &s->dev, &s->flags, why, sizeof(why));
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	SELFTEST_PREPARE(&s->dev, &s->flags);
 	/* The stream the data thread writes into resuming sessions. */
 	ASSERT_EQ(0, selftest_save(&s->dev, s->flags, &s->stream, &s->stream_len));
 	ASSERT_EQ(0, selftest_reset(&s->dev));

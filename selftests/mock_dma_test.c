@@ -47,6 +47,15 @@ static bool page_dirty(const uint8_t *buf, uint64_t page)
 }
 
 /* Wait until the device made at least @n DMA writes; false after @ms. */
+/* Unmap exactly [@iova, @iova + @len): -ENOENT if less was mapped there. */
+static int dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t len)
+{
+	uint64_t unmapped;
+	int ret = vfm_dma_unmap(dev, iova, len, &unmapped);
+
+	return ret ?: unmapped == len ? 0 : -ENOENT;
+}
+
 static bool wait_writes(const struct vfm_device *dev, uint64_t n, uint64_t ms)
 {
 	uint64_t end = now_ms() + ms;
@@ -153,7 +162,7 @@ FIXTURE_SETUP(dma)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0, NPAGES * PS);
-	ASSERT_EQ(0, mock_dma_map(&self->dev, self->buf, IOVA_BASE, NPAGES * PS));
+	ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf, IOVA_BASE, NPAGES * PS));
 	self->mapped = true;
 	mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
 	mock_debugfs_write(bdf, "dma_log_page_size", "0");
@@ -286,7 +295,7 @@ static void *unmapper(void *arg)
 		uint64_t p = STRESS_FIRST + rand_r(&seed) % STRESS_PAGES;
 		uint64_t iova = IOVA_BASE + p * PS;
 
-		if (mock_dma_unmap(s->dev, iova, PS)) {
+		if (dma_unmap(s->dev, iova, PS)) {
 			s->errors++;
 			continue;
 		}
@@ -294,7 +303,7 @@ static void *unmapper(void *arg)
 		usleep(500);
 		if (page_dirty(s->buf, p))
 			s->late_writes++;
-		if (mock_dma_map(s->dev, s->buf + p * PS, iova, PS))
+		if (vfm_dma_map(s->dev, s->buf + p * PS, iova, PS))
 			s->errors++;
 		s->cycles++;
 	}
@@ -311,12 +320,12 @@ TEST_F_TIMEOUT(dma, concurrent_unmap_stress, 120)
 	bool logging;
 
 	/* Remap the buffer as: [0, 64) one mapping, one per window page, the rest. */
-	ASSERT_EQ(0, mock_dma_unmap(&self->dev, IOVA_BASE, NPAGES * PS));
-	ASSERT_EQ(0, mock_dma_map(&self->dev, self->buf, IOVA_BASE, STRESS_FIRST * PS));
+	ASSERT_EQ(0, dma_unmap(&self->dev, IOVA_BASE, NPAGES * PS));
+	ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf, IOVA_BASE, STRESS_FIRST * PS));
 	for (p = STRESS_FIRST; p < STRESS_FIRST + STRESS_PAGES; p++)
-		ASSERT_EQ(0, mock_dma_map(&self->dev, self->buf + p * PS, IOVA_BASE + p * PS, PS));
+		ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf + p * PS, IOVA_BASE + p * PS, PS));
 	p = STRESS_FIRST + STRESS_PAGES;
-	ASSERT_EQ(0, mock_dma_map(&self->dev, self->buf + p * PS, IOVA_BASE + p * PS,
+	ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf + p * PS, IOVA_BASE + p * PS,
 				  (NPAGES - p) * PS));
 	t0 = now_ms();
 
@@ -457,7 +466,7 @@ FIXTURE_SETUP(log)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0, NPAGES * PS);
-	ASSERT_EQ(0, mock_dma_map(&self->dev, self->buf, IOVA_BASE, NPAGES * PS));
+	ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf, IOVA_BASE, NPAGES * PS));
 }
 
 FIXTURE_TEARDOWN(log)

@@ -187,27 +187,3 @@ void mock_monitor_clear(void)
 {
 	mock_debugfs_write(NULL, "clear", "1");
 }
-
-int mock_dma_map(const struct vfm_device *dev, void *vaddr, uint64_t iova, uint64_t len)
-{
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)vaddr,
-		.iova = iova,
-		.size = len,
-	};
-
-	return ioctl(dev->container_fd, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
-}
-
-int mock_dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t len)
-{
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.iova = iova,
-		.size = len,
-	};
-
-	return ioctl(dev->container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
-}

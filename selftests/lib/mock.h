@@ -43,11 +43,4 @@ uint64_t mock_violations(const char *rule);
 /* Forget all monitor events, violations and counters. */
 void mock_monitor_clear(void);
 
-/*
- * Map @len bytes of the caller's memory at @vaddr for device DMA (read and
- * write) at @iova in @dev's type1 container, or unmap them: 0 or -errno.
- */
-int mock_dma_map(const struct vfm_device *dev, void *vaddr, uint64_t iova, uint64_t len);
-int mock_dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t len);
-
 #endif /* MIG_SELFTEST_MOCK_H */

@@ -50,6 +50,20 @@ extern const char *selftest_bdf;
 int selftest_prepare(const char *bdf, struct vfm_device *dev, uint64_t *flags,
 		     char *why, size_t whylen);
 
+/*
+ * For a kselftest_harness test or FIXTURE_SETUP: selftest_prepare() the
+ * device under test, SKIP with the reason when the tests cannot run on it,
+ * fail with the reason on an error.
+ */
+#define SELFTEST_PREPARE(dev, flags) do {					\
+	char __why[160];							\
+	int __ret = selftest_prepare(selftest_bdf, dev, flags, __why, sizeof(__why)); \
+										\
+	if (__ret > 0)								\
+		SKIP(return, "%s", __why);					\
+	ASSERT_EQ(0, __ret) TH_LOG("%s", __why);				\
+} while (0)
+
 /* VFIO_DEVICE_RESET, then check that GET reports RUNNING. */
 int selftest_reset(const struct vfm_device *dev);
 
