@@ -80,7 +80,7 @@ debug-kernel: FORCE
 
 $(OBJ)/harness/%.o: harness/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -Iharness/lib -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -Iharness/lib -Iharness/bench/common -c -o $@ $<
 
 $(OBJ)/selftests/%.o: selftests/%.c
 	@mkdir -p $(@D)
@@ -98,11 +98,11 @@ $(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
 
-$(BUILD)/bin/mig_bench: $(OBJ)/harness/bench/mig_bench.o $(LIBVFIOMIG)
+$(BUILD)/bin/mig_bench: $(OBJ)/harness/bench/mig_bench.o $(OBJ)/harness/bench/common/bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
 
-$(BUILD)/bin/downtime_bench: $(OBJ)/harness/bench/downtime_bench.o $(LIBVFIOMIG)
+$(BUILD)/bin/downtime_bench: $(OBJ)/harness/bench/downtime_bench.o $(OBJ)/harness/bench/common/bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(LIBS)
 

@@ -24,44 +24,12 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "bench.h"
+
 #define RUNS	3
 
 static const char *vm;
 static char *bdf[8];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Bytes per second of memcpy() between two buffers of @size, best of 3. */
-static double memcpy_bw(size_t size)
-{
-	char *a = malloc(size), *b = malloc(size);
-	double best = 0;
-	int i;
-
-	if (!a || !b) {
-		fprintf(stderr, "downtime-bench: out of memory\n");
-		exit(1);
-	}
-	memset(a, 1, size);
-	memset(b, 2, size);
-	for (i = 0; i < 3; i++) {
-		double t = now();
-
-		memcpy(b, a, size);
-		t = now() - t;
-		if (size / t > best)
-			best = size / t;
-	}
-	free(a);
-	free(b);
-	return best;
-}
 
 static int set_mem(const char *b, unsigned long mib)
 {
@@ -174,7 +142,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 
-	bw = memcpy_bw(256 << 20);
+	bw = bench_memcpy_bw(256 << 20);
+	if (!bw) {
+		fprintf(stderr, "downtime-bench: out of memory for the memcpy reference\n");
+		return 1;
+	}
 	printf("downtime (median of %d, no pre-copy, %lu MiB devices, workload off)\n", RUNS, size);
 	printf("  memcpy bandwidth, same run: %.1f MB/s\n", bw / 1e6);
 	for (n = 1; n <= 4; n *= 2) {

@@ -20,17 +20,10 @@
 #include <linux/vfio.h>
 
 #include "vfiomig.h"
-#include "mock_vfio_pci.h"
+#include "vfmmock.h"
+#include "bench.h"
 
 #define CHUNK	(1 << 20)
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, int err)
 {
@@ -38,57 +31,14 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/* Bytes per second of memcpy() between two buffers of @size, best of 3. */
-static double memcpy_bw(size_t size)
-{
-	char *a = malloc(size), *b = malloc(size);
-	double best = 0;
-	int i;
-
-	if (!a || !b)
-		die("malloc", ENOMEM);
-	memset(a, 1, size);
-	memset(b, 2, size);
-	for (i = 0; i < 3; i++) {
-		double t = now();
-
-		memcpy(b, a, size);
-		t = now() - t;
-		if (size / t > best)
-			best = size / t;
-	}
-	free(a);
-	free(b);
-	return best;
-}
-
-/* A mock device's register, or false if the device is not a mock. */
-static bool mock_reg_write(const struct vfm_device *dev, uint32_t reg, uint64_t val)
-{
-	struct vfio_region_info info = {
-		.argsz = sizeof(info),
-		.index = VFIO_PCI_BAR0_REGION_INDEX,
-	};
-	uint32_t id = 0;
-	size_t size;
-
-	if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info) ||
-	    pread(dev->fd, &id, 4, info.offset + MOCK_REG_ID) != 4 || id != MOCK_ID)
-		return false;
-	/* WL_SEED is 64-bit, the other registers written here 32-bit. */
-	size = reg == MOCK_REG_WL_SEED ? 8 : 4;
-
-	return pwrite(dev->fd, &val, size, info.offset + reg) == (ssize_t)size;
-}
-
 static double set_state_us(const struct vfm_device *dev, uint32_t state, int *fd)
 {
-	double t = now();
+	double t = bench_now();
 	int ret = vfm_set_state(dev, state, fd);
 
 	if (ret)
 		die(vfm_state_name(state), ret);
-	return (now() - t) * 1e6;
+	return (bench_now() - t) * 1e6;
 }
 
 /* STOP_COPY the whole of @src, then RESUMING it into @dst, timed. */
@@ -109,10 +59,10 @@ static void transfer(const struct vfm_device *src, const struct vfm_device *dst,
 		die("malloc", ENOMEM);
 	memset(stream, 0, len + CHUNK);	/* fault the pages in before timing */
 	set_state_us(src, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	t = now();
+	t = bench_now();
 	for (off = 0; (n = read(fd, stream + off, CHUNK)) > 0; off += n)
 		;
-	rd = now() - t;
+	rd = bench_now() - t;
 	if (n < 0)
 		die("read", errno);
 	close(fd);
@@ -120,9 +70,9 @@ static void transfer(const struct vfm_device *src, const struct vfm_device *dst,
 	len = off;
 
 	set_state_us(dst, VFIO_DEVICE_STATE_RESUMING, &fd);
-	t = now();
+	t = bench_now();
 	ret = vfm_write_all(fd, stream, len, CHUNK);
-	wr = now() - t;
+	wr = bench_now() - t;
 	if (ret)
 		die("write", ret);
 	set_state_us(dst, VFIO_DEVICE_STATE_RUNNING, NULL);
@@ -165,7 +115,9 @@ int main(int argc, char **argv)
 	if (vfm_migration_flags(&src, &flags))
 		return 1;
 
-	bw = memcpy_bw(256 << 20);
+	bw = bench_memcpy_bw(256 << 20);
+	if (!bw)
+		die("memcpy reference", ENOMEM);
 	printf("memcpy bandwidth:          %8.1f MB/s\n", bw / 1e6);
 	transfer(&src, &dst, bw, "fresh device (memory as after reset)");
 	/*
@@ -173,11 +125,9 @@ int main(int argc, char **argv)
 	 * workload write every page so the save pays for hashing, as it
 	 * would after a guest ran.
 	 */
-	if (mock_reg_write(&src, MOCK_REG_WL_SEED, 1) &&
-	    mock_reg_write(&src, MOCK_REG_WL_RATE, 1000000) &&
-	    mock_reg_write(&src, MOCK_REG_WL_CTRL, MOCK_WL_CTRL_ENABLE)) {
+	if (vfm_mock_bound(src.bdf) && !vfm_mock_workload(&src, 1, 1000000)) {
 		sleep(2);
-		mock_reg_write(&src, MOCK_REG_WL_CTRL, 0);
+		vfm_mock_workload(&src, 1, 0);
 		transfer(&src, &dst, bw, "after the workload wrote for 2 s");
 	}
 
