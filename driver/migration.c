@@ -158,8 +158,7 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		mock_trace_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
 		if (IS_ERR(res)) {
 			/* Refused by validation, or by the reject_resume fault. */
-			if (cur == VFIO_DEVICE_STATE_RESUMING &&
-			    (PTR_ERR(res) == -ENODATA || PTR_ERR(res) == -EREMOTEIO))
+			if (mig_breaks_u14(cur, PTR_ERR(res)))
 				mock_violation(m, MIG_RULE_U14,
 					       "RESUMING->%s with an incomplete or rejected stream",
 					       mig_state_name(next));

@@ -12,6 +12,7 @@
 #ifndef _UAPI_MOCK_VFIO_RULES_H
 #define _UAPI_MOCK_VFIO_RULES_H
 
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
 
@@ -141,6 +142,17 @@ static inline int mig_breaks_u11(__u32 cur, __u32 next, int at_eof, __u32 target
 {
 	return cur == VFIO_DEVICE_STATE_STOP_COPY && !mig_state_saving(next) && !at_eof &&
 	       !mig_state_runs(target);
+}
+
+/*
+ * U-14: a request out of RESUMING failed with @ret because the stream the
+ * VMM wrote was incomplete (-ENODATA) or was rejected (-EREMOTEIO, the
+ * reject_resume fault): mock-vfio-pci's errnos, so that a trace recording
+ * the result of the SET shows the rule.  Other drivers' errnos may differ.
+ */
+static inline int mig_breaks_u14(__u32 cur, int ret)
+{
+	return cur == VFIO_DEVICE_STATE_RESUMING && (ret == -ENODATA || ret == -EREMOTEIO);
 }
 
 /* U-2 and U-3, on what the VMM requested (not on single arcs). */

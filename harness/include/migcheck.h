@@ -35,6 +35,7 @@ struct mc_event {
 	char rule[8];			/* MC_VIOLATION */
 	uint32_t from, to;		/* states */
 	long long ret;
+	bool ret_known;			/* MC_SET: ret is the SET's result */
 	unsigned long long len;
 	unsigned int writes, dropped;
 	long long vm;			/* MC_RESET: the device's VM from now on, -1 unknown */

@@ -141,6 +141,7 @@ static int one_event(struct hctx *c, struct json_object *e, const char *const *d
 		    member_state(c, e, "after", &after, true) || member_int(c, e, "errno", &err))
 			return -1;
 		ev.ret = -err;
+		ev.ret_known = true;
 		if (emit(c, &ev, MC_SET, text))
 			return -1;
 		/* A recovery by reset: the device is RUNNING, by a reset. */

@@ -129,6 +129,7 @@ static int parse_mock(const char *line, struct mc_event *ev, char *why)
 		ev->kind = MC_SET;
 		if (kv_state(line, "to", &ev->to, why) || kv_num(line, "ret", &ev->ret, why))
 			return -1;
+		ev->ret_known = true;
 	} else if (!strcmp(event, "read") || !strcmp(event, "write") ||
 		   !strcmp(event, "precopy_info")) {
 		ev->kind = event[0] == 'r' ? MC_READ : event[0] == 'w' ? MC_WRITE : MC_PRECOPY_INFO;

@@ -168,6 +168,8 @@ static void observable(const struct mc_events *e, bool obs[MIG_RULE_NR])
 			break;
 		case MC_SET:
 			obs[MIG_RULE_U2] = obs[MIG_RULE_U3] = true;
+			if (e->ev[i].ret_known)
+				obs[MIG_RULE_U14] = true;
 			break;
 		case MC_READ:
 			obs[MIG_RULE_U9] = obs[MIG_RULE_U11] = true;
@@ -233,6 +235,11 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 		if (mig_breaks_u3(d->state, ev->to))
 			breaks(st, MIG_RULE_U3, ev, "%s: %s requested in STOP_COPY", d->name,
 			       mig_state_name(ev->to));
+		/* After the walk's arcs: the state it failed in. */
+		if (ev->ret_known && mig_breaks_u14(d->state, ev->ret))
+			breaks(st, MIG_RULE_U14, ev, "%s: leaving RESUMING for %s failed (%lld): "
+			       "the stream was incomplete or rejected", d->name,
+			       mig_state_name(ev->to), ev->ret);
 		if (ev->ret == 0 && ev->to == VFIO_DEVICE_STATE_RUNNING && d->state == ev->to)
 			d->precopy_abandoned = 0;
 		break;

@@ -339,10 +339,20 @@ TEST(data_fd_rules)
 		"5 1 A arc from=STOP_COPY to=STOP ret=0",
 		NULL
 	};
+	/* The walk's first arc fails: the set reports it, in RESUMING still. */
+	static const char *const u14[] = {
+		"1 1 A arc from=RUNNING to=RESUMING ret=0",
+		"2 1 A set to=RESUMING ret=0",
+		"3 1 A write len=4096 ret=4096",
+		"4 1 A arc from=RESUMING to=STOP ret=-61",
+		"5 1 A set to=RUNNING ret=-61",
+		NULL
+	};
 
 	EXPECT_STREQ("U-9", failing(MC_FMT_MOCK, u9));
 	EXPECT_STREQ("U-10", failing(MC_FMT_MOCK, u10));
 	EXPECT_STREQ("U-11", failing(MC_FMT_MOCK, u11));
+	EXPECT_STREQ("U-14", failing(MC_FMT_MOCK, u14));
 }
 
 TEST(precopy_restarted_through_stop_breaks_s2)
@@ -510,7 +520,7 @@ TEST(harness_correct_migration_breaks_nothing)
 	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_U2].verdict);
 	EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_P5].verdict);
 	EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_U8].verdict);
-	EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_U14].verdict);
+	EXPECT_EQ(MC_PASS, res.rule[MIG_RULE_U14].verdict);
 	mc_events_free(&e);
 	/* One side's report alone, and a save to a file (no destination). */
 	EXPECT_STREQ("", hfailing(GOOD_DST));
@@ -548,6 +558,16 @@ TEST(harness_misbehaviours)
 		S(2, "D", "RUNNING", "RESUMING", "RESUMING") ","
 		RST(3, "C") "," WR(4, "C", -22) ","
 		S(5, "C", "RUNNING", "RESUMING", "RESUMING") "," WR(6, "C", 4096))));
+	/* leave-resuming-early: RESUMING -> STOP refused, the stream incomplete. */
+	EXPECT_STREQ("U-14", hfailing(SIDE("destination", DEV("C"),
+		S(1, "C", "RUNNING", "RESUMING", "RESUMING") "," WR(2, "C", 4096) ","
+		EV(3, "C", "'event':'set','from':'RESUMING','to':'STOP','after':'RUNNING',"
+			   "'errno':61,'recovery':'reset'"))));
+	/* Another errno out of RESUMING is not the mock's "incomplete". */
+	EXPECT_STREQ("", hfailing(SIDE("destination", DEV("C"),
+		S(1, "C", "RUNNING", "RESUMING", "RESUMING") "," WR(2, "C", 4096) ","
+		EV(3, "C", "'event':'set','from':'RESUMING','to':'STOP','after':'RESUMING',"
+			   "'errno':5,'recovery':'none'"))));
 	/* A SET of ERROR: U-2, though the device refused it and stayed. */
 	EXPECT_STREQ("U-2", hfailing(SIDE("source", DEV("A"),
 		EV(1, "A", "'event':'set','from':'RUNNING','to':'ERROR','after':'RUNNING',"
