@@ -38,9 +38,10 @@ void vfm_mig_restart_source(struct vfm_mig *m);
 
 /*
  * Guest RAM (mig_ram.c); each does nothing without m->ram.  Source: the
- * RAM's START section and DMA_LOGGING_START; one pre-copy round (REPORT,
- * the dirty pages in a PART section, none if there are none), or with
- * @final, after the stop, the END section with the last pages and VERIFY.
+ * RAM's START section and DMA_LOGGING_START; one pre-copy round (the dirty
+ * pages in a PART section, none if there are none, then REPORT: what is
+ * dirty afterwards is pending, vfm_ram_dirty_pages()), or with @final,
+ * after the stop, REPORT and the END section with those pages and VERIFY.
  */
 struct vfm_wstream;
 struct vfm_rstream;

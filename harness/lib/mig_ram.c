@@ -48,10 +48,19 @@ int vfm_mig_ram_round(struct vfm_mig *m, struct vfm_wstream *ws, bool final)
 
 	if (!ram)
 		return 0;
-	vfm_ram_sync(ram);
+	/*
+	 * A pre-copy round sends what the last REPORT found (everything, the
+	 * first time), then REPORTs again, so what is dirty now counts in
+	 * the switchover decision.  The final one REPORTs what the devices
+	 * wrote until they stopped.
+	 */
+	if (final)
+		vfm_ram_sync(ram);
 	/* An empty PART section says nothing; the END one carries VERIFY. */
-	if (!final && !vfm_ram_dirty_pages(ram))
+	if (!final && !vfm_ram_dirty_pages(ram)) {
+		vfm_ram_sync(ram);
 		return 0;
+	}
 	vfm_ws_section_begin(ws, final ? VFM_SEC_END : VFM_SEC_PART, m->ndev);
 	n = vfm_ram_send(ram, ws, final);
 	if (n == -ENOMEM)
@@ -66,6 +75,7 @@ int vfm_mig_ram_round(struct vfm_mig *m, struct vfm_wstream *ws, bool final)
 		if (ram->rounds < VFM_RAM_MAX_ROUNDS)
 			ram->round_pages[ram->rounds] = n;
 		ram->rounds++;
+		vfm_ram_sync(ram);
 	}
 	return ws->err;
 }

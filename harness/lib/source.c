@@ -178,6 +178,8 @@ static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *b
 		ret = vfm_mig_ram_round(m, ws, false);
 		if (ret)
 			return ret;
+		if (m->ram)
+			dirty += vfm_ram_dirty_pages(m->ram) * VFM_RAM_PAGE;
 		if (moved) {
 			m->rounds++;
 			t_read += vfm_now_ns() - t;
