@@ -115,6 +115,13 @@ static void print_ram(FILE *f, json_object *ram)
 			jint(ram, "report_failures") == 1 ? "" : "s");
 	else
 		fprintf(f, "dma-logging");
+	if (jlen(jget(ram, "dma_writes"))) {
+		int64_t w = 0;
+
+		for (i = 0; i < jlen(jget(ram, "dma_writes")); i++)
+			w += json_object_get_int64(json_object_array_get_idx(jget(ram, "dma_writes"), i));
+		fprintf(f, "; DMA writes %lld", (long long)w);
+	}
 	fprintf(f, "; RAM %s\n", !eq || json_object_get_type(eq) == json_type_null ? "not verified" :
 		json_object_get_boolean(eq) ? "match" : "MISMATCH");
 }
