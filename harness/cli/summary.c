@@ -123,7 +123,7 @@ static void print_ram(FILE *f, json_object *ram)
 		fprintf(f, "; DMA writes %lld", (long long)w);
 	}
 	fprintf(f, "; RAM %s\n", !eq || json_object_get_type(eq) == json_type_null ? "not verified" :
-		json_object_get_boolean(eq) ? "match" : "MISMATCH");
+		json_object_get_boolean(eq) ? "equal" : "DIFFERS");
 }
 
 void print_summary(FILE *f, json_object *r)
@@ -225,7 +225,7 @@ void print_load_summary(FILE *f, json_object *side)
 			human(jint(ram, "bytes"), b, sizeof(b)), (long long)jint(ram, "pages_received"),
 			(long long)jint(ram, "zero_pages_received"),
 			!json_object_get_boolean(jget(ram, "verified")) ? "not verified" :
-			json_object_get_boolean(jget(ram, "digest_equal")) ? "match" : "MISMATCH");
+			json_object_get_boolean(jget(ram, "digest_equal")) ? "equal" : "DIFFERS");
 	}
 	print_monitor(f, side);
 	fprintf(f, "per-arc time (us):\n");
