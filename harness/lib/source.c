@@ -174,12 +174,20 @@ static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *b
 		}
 		if (!any)
 			m->switchover_reason = "no pre-copy";
-		/* Guest RAM: everything in the first round, then what was written. */
-		ret = vfm_mig_ram_round(m, ws, false);
-		if (ret)
-			return ret;
-		if (m->ram)
+		/*
+		 * Guest RAM: everything in the first round, then what was
+		 * written; a round that sent RAM moved data (bandwidth, rounds).
+		 */
+		if (m->ram) {
+			unsigned int ram_rounds = m->ram->rounds;
+
+			ret = vfm_mig_ram_round(m, ws, false);
+			if (ret)
+				return ret;
 			dirty += vfm_ram_dirty_pages(m->ram) * VFM_RAM_PAGE;
+			if (m->ram->rounds != ram_rounds)
+				moved = true;
+		}
 		if (moved) {
 			m->rounds++;
 			t_read += vfm_now_ns() - t;
