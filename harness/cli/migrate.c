@@ -18,6 +18,8 @@
 
 #include "vfmmig.h"
 #include "vfmmock.h"
+#include "vfmram.h"
+#include "mock_vfio_pci.h"
 #include "cli.h"
 #include "report.h"
 #include "monitor.h"
@@ -28,6 +30,9 @@ struct args {
 	const char *save, *load, *json, *timeline;
 	long workload;			/* pages/s on mock sources, -1: leave alone */
 	long p2p;			/* P2P writes/s between mock sources, -1: none */
+	uint64_t ram_size;		/* guest RAM migrated with the devices, 0: none */
+	long dma;			/* DMA writes/s of mock sources into the RAM, -1: none */
+	struct vfm_ram *ram;
 	struct mon_snap mon;		/* the monitor before the migration */
 	struct vfm_mig_opts opts;
 };
@@ -46,6 +51,9 @@ static void usage(FILE *f)
 		"  --workload RATE            mock sources: run the workload, RATE pages/s\n"
 		"  --p2p RATE                 mock sources: each writes RATE P2P writes/s into the next\n"
 		"                             source device (a ring; one device writes into itself)\n"
+		"  --ram SIZE                 migrate SIZE (e.g. 64M) of guest RAM, mapped for every\n"
+		"                             device's DMA, dirty pages from DMA logging (both sides)\n"
+		"  --dma RATE                 mock sources: DMA engine writes RATE times/s into the RAM\n"
 		"  --json FILE                full report (JSON)\n"
 		"  --timeline FILE.svg        one lane per device, its states over time\n"
 		"  --misbehave MODE           a deliberately wrong VMM (testing monitors), never default;\n"
@@ -81,6 +89,8 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "downtime-limit", required_argument, NULL, 't' },
 		{ "workload", required_argument, NULL, 'w' },
 		{ "p2p", required_argument, NULL, 'q' },
+		{ "ram", required_argument, NULL, 'R' },
+		{ "dma", required_argument, NULL, 'D' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeline", required_argument, NULL, 'T' },
 		{ "misbehave", required_argument, NULL, 'm' },
@@ -93,6 +103,7 @@ static int parse(int argc, char **argv, struct args *a)
 	memset(a, 0, sizeof(*a));
 	a->workload = -1;
 	a->p2p = -1;
+	a->dma = -1;
 	vfm_mig_opts_default(&a->opts);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -118,6 +129,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 't':
 		case 'w':
 		case 'q':
+		case 'D':
 			errno = 0;
 			{
 				unsigned long v = strtoul(optarg, &end, 0);
@@ -132,8 +144,18 @@ static int parse(int argc, char **argv, struct args *a)
 					a->opts.downtime_limit_ms = v;
 				else if (c == 'q')
 					a->p2p = v;
+				else if (c == 'D')
+					a->dma = v;
 				else
 					a->workload = v;
+			}
+			break;
+		case 'R':
+			if (vfm_ram_parse_size(optarg, &a->ram_size) || !a->ram_size ||
+			    a->ram_size % VFM_RAM_PAGE || a->ram_size > VFM_RAM_MAX_SIZE) {
+				fprintf(stderr, "vfio-migrate: --ram %s: a multiple of 4096 bytes up to 1G\n",
+					optarg);
+				return -1;
 			}
 			break;
 		case 'j':
@@ -162,6 +184,10 @@ static int parse(int argc, char **argv, struct args *a)
 	    (a->save && (!a->nsrc || a->ndst)) || (a->load && (!a->ndst || a->nsrc)) ||
 	    (!a->save && !a->load && (!a->nsrc || !a->ndst))) {
 		usage(stderr);
+		return -1;
+	}
+	if (a->dma >= 0 && (!a->ram_size || !a->nsrc)) {
+		fprintf(stderr, "vfio-migrate: --dma needs --ram and source devices\n");
 		return -1;
 	}
 	if (a->nsrc && a->ndst && a->nsrc != a->ndst) {
@@ -204,6 +230,71 @@ static void start_p2p(struct vfm_mig *m, long rate)
 	}
 }
 
+/* --ram: the guest RAM of one side, mapped for its devices. */
+static int attach_ram(struct args *a, struct vfm_mig *m)
+{
+	if (!a->ram_size)
+		return 0;
+	a->ram = vfm_ram_new(a->ram_size, VFM_RAM_IOVA);
+	if (!a->ram) {
+		m->err = -errno;
+		snprintf(m->step, sizeof(m->step), "ram");
+		snprintf(m->error, sizeof(m->error), "allocating %llu bytes of RAM: %s",
+			 (unsigned long long)a->ram_size, strerror(-m->err));
+		return m->err;
+	}
+	return vfm_mig_attach_ram(m, a->ram);
+}
+
+/*
+ * --dma: each mock source's DMA engine writes into the whole RAM window
+ * from now on (the device is RUNNING: a stopped one drops register writes).
+ */
+static void start_dma(struct vfm_mig *m, const struct args *a)
+{
+	unsigned int i;
+
+	for (i = 0; a->dma >= 0 && i < m->ndev; i++) {
+		const struct vfm_device *dev = &m->dev[i].dev;
+		int ret;
+
+		if (!m->dev[i].mock) {
+			fprintf(stderr, "vfio-migrate: %s: not a mock device, no DMA engine\n", dev->bdf);
+			continue;
+		}
+		ret = vfm_mock_write(dev, MOCK_REG_DMA_BASE, a->ram->iova);
+		if (!ret)
+			ret = vfm_mock_write(dev, MOCK_REG_DMA_SIZE, a->ram->size);
+		if (!ret)
+			ret = vfm_mock_write(dev, MOCK_REG_DMA_SEED, 0xd3a00000ULL + i);
+		if (!ret)
+			ret = vfm_mock_write(dev, MOCK_REG_DMA_RATE, a->dma);
+		if (!ret)
+			ret = vfm_mock_write(dev, MOCK_REG_DMA_CTRL, a->dma ? MOCK_DMA_CTRL_ENABLE : 0);
+		if (ret)
+			fprintf(stderr, "vfio-migrate: %s: cannot start the DMA engine\n", dev->bdf);
+	}
+}
+
+/* The DMA writes of each mock source so far, into the report's "ram". */
+static void report_dma(struct vfm_mig *m, json_object *r)
+{
+	json_object *ram = NULL, *w;
+	unsigned int i;
+
+	if (!json_object_object_get_ex(r, "ram", &ram) || !ram)
+		return;
+	w = json_object_new_array();
+	for (i = 0; i < m->ndev; i++) {
+		uint64_t n;
+
+		json_object_array_add(w, m->dev[i].mock &&
+				      !vfm_mock_read(&m->dev[i].dev, MOCK_REG_DMA_WRITES, &n) ?
+				      json_object_new_int64(n) : NULL);
+	}
+	json_object_object_add(ram, "dma_writes", w);
+}
+
 /* The destination process: its result goes back over the socket. */
 static int run_dest(struct args *a, int fd, int rp_fd)
 {
@@ -211,11 +302,14 @@ static int run_dest(struct args *a, int fd, int rp_fd)
 	int ret;
 
 	ret = vfm_mig_open(&m, VFM_DEST, a->dst, a->ndst, &a->opts);
+	if (!ret)
+		ret = attach_ram(a, &m);
 	if (ret && rp_fd >= 0)
 		vfm_mig_send_result(&m, rp_fd);
 	if (!ret)
 		ret = vfm_mig_dest(&m, fd, rp_fd);
 	vfm_mig_shutdown(&m);
+	vfm_ram_free(a->ram);
 	return ret ? 1 : 0;
 }
 
@@ -246,6 +340,7 @@ static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
 	int ret = src->err ? 1 : 0;
 
 	mon_after(a, r);
+	report_dma(src, r);
 
 	print_summary(stdout, r);
 	if (a->json) {
@@ -275,9 +370,12 @@ static int migrate(struct args *a)
 
 	mon_before(a);
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
+	if (!ret)
+		ret = attach_ram(a, &src);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
 		vfm_mig_shutdown(&src);
+		vfm_ram_free(a->ram);
 		return 2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
@@ -293,20 +391,23 @@ static int migrate(struct args *a)
 		return 1;
 	}
 	if (pid == 0) {
-		/* The source's device fds are not ours to hold. */
+		/* The source's device fds are not ours to hold, nor its RAM (not forked). */
 		close(sv[0]);
 		vfm_mig_close(&src);
+		a->ram = NULL;
 		_exit(run_dest(a, sv[1], sv[1]));
 	}
 	close(sv[1]);
 	start_workload(&src, a->workload);
 	start_p2p(&src, a->p2p);
+	start_dma(&src, a);
 	vfm_mig_source(&src, sv[0], sv[0]);
 	close(sv[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		fprintf(stderr, "vfio-migrate: the destination process died (status 0x%x)\n", status);
 	ret = finish(a, &src, src.peer_report);
 	vfm_mig_shutdown(&src);
+	vfm_ram_free(a->ram);
 	return ret;
 }
 
@@ -317,19 +418,24 @@ static int save(struct args *a)
 
 	mon_before(a);
 	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
+	if (!ret)
+		ret = attach_ram(a, &src);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
 		vfm_mig_shutdown(&src);
+		vfm_ram_free(a->ram);
 		return 2;
 	}
 	fd = open(a->save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(errno));
 		vfm_mig_shutdown(&src);
+		vfm_ram_free(a->ram);
 		return 1;
 	}
 	start_workload(&src, a->workload);
 	start_p2p(&src, a->p2p);
+	start_dma(&src, a);
 	vfm_mig_source(&src, fd, -1);
 	/* Data still in flight to the file counts: close() can fail. */
 	fd = close(fd) ? -errno : 0;
@@ -339,6 +445,7 @@ static int save(struct args *a)
 		ret = 1;
 	}
 	vfm_mig_shutdown(&src);
+	vfm_ram_free(a->ram);
 	return ret;
 }
 
@@ -355,9 +462,12 @@ static int load(struct args *a)
 	}
 	mon_before(a);
 	ret = vfm_mig_open(&dst, VFM_DEST, a->dst, a->ndst, &a->opts);
+	if (!ret)
+		ret = attach_ram(a, &dst);
 	if (ret) {
 		fprintf(stderr, "vfio-migrate: refused: %s\n", dst.error);
 		vfm_mig_shutdown(&dst);
+		vfm_ram_free(a->ram);
 		close(fd);
 		return 2;
 	}
@@ -370,6 +480,7 @@ static int load(struct args *a)
 		fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json, json_util_get_last_err());
 	json_object_put(r);
 	vfm_mig_shutdown(&dst);
+	vfm_ram_free(a->ram);
 	return ret;
 }
 

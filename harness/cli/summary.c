@@ -88,6 +88,44 @@ static void print_arcs(FILE *f, const char *side, json_object *sd)
 	}
 }
 
+/*
+ * Guest RAM: size, pages sent per pre-copy round and after the stop, how
+ * dirty pages were known, and the destination's verdict.
+ */
+static void print_ram(FILE *f, json_object *ram)
+{
+	json_object *rounds = jget(ram, "pages_per_round"), *eq = jget(ram, "digest_equal");
+	char b[32];
+	size_t i;
+
+	if (!ram)
+		return;
+	fprintf(f, "  ram: %s, pages sent per round:", human(jint(ram, "bytes"), b, sizeof(b)));
+	for (i = 0; i < jlen(rounds) && i < 12; i++)
+		fprintf(f, " %lld", (long long)json_object_get_int64(json_object_array_get_idx(rounds, i)));
+	if (jlen(rounds) > 12)
+		fprintf(f, " ... (%zu rounds)", jlen(rounds));
+	fprintf(f, ", after stop %lld (%.1f ms); ", (long long)jint(ram, "final_pages"),
+		jdbl(ram, "final_ms", 0));
+	if (!strcmp(jstr(ram, "tracking", ""), "none"))
+		fprintf(f, "untracked (%s): all pages dirty every round", jstr(ram, "untracked_why", "?"));
+	else if (json_object_get_boolean(jget(ram, "fallback_all_dirty")))
+		fprintf(f, "dma-logging, fallback to all pages dirty after %lld REPORT failure%s",
+			(long long)jint(ram, "report_failures"),
+			jint(ram, "report_failures") == 1 ? "" : "s");
+	else
+		fprintf(f, "dma-logging");
+	if (jlen(jget(ram, "dma_writes"))) {
+		int64_t w = 0;
+
+		for (i = 0; i < jlen(jget(ram, "dma_writes")); i++)
+			w += json_object_get_int64(json_object_array_get_idx(jget(ram, "dma_writes"), i));
+		fprintf(f, "; DMA writes %lld", (long long)w);
+	}
+	fprintf(f, "; RAM %s\n", !eq || json_object_get_type(eq) == json_type_null ? "not verified" :
+		json_object_get_boolean(eq) ? "equal" : "DIFFERS");
+}
+
 void print_summary(FILE *f, json_object *r)
 {
 	json_object *devs = jget(r, "devices"), *src = jget(r, "source"), *dst = jget(r, "destination");
@@ -123,6 +161,7 @@ void print_summary(FILE *f, json_object *r)
 			human(jint(p, "bytes_stop_copy"), b2, sizeof(b2)),
 			(long long)jint(p, "rounds"), vs, dig);
 	}
+	print_ram(f, jget(r, "ram"));
 	print_monitor(f, r);
 	if (!ok) {
 		bool unchanged = true, checked = false;
@@ -178,6 +217,15 @@ void print_load_summary(FILE *f, json_object *side)
 			jstr(d, "peer", "-"),
 			human(jint(d, "bytes_precopy") + jint(d, "bytes_stop_copy"), b, sizeof(b)),
 			viol(d, "violations", v, sizeof(v)), jstr(d, "digest", "n/a"));
+	}
+	if (jget(side, "ram")) {
+		json_object *ram = jget(side, "ram");
+
+		fprintf(f, "  ram: %s, %lld pages + %lld zero pages received; RAM %s\n",
+			human(jint(ram, "bytes"), b, sizeof(b)), (long long)jint(ram, "pages_received"),
+			(long long)jint(ram, "zero_pages_received"),
+			!json_object_get_boolean(jget(ram, "verified")) ? "not verified" :
+			json_object_get_boolean(jget(ram, "digest_equal")) ? "equal" : "DIFFERS");
 	}
 	print_monitor(f, side);
 	fprintf(f, "per-arc time (us):\n");

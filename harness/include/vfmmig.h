@@ -19,6 +19,7 @@
 #include "vfiomig.h"
 
 struct json_object;
+struct vfm_ram;
 
 #define VFM_MAX_DEVICES		16
 #define VFM_STATE_UNKNOWN	0xffffffffU
@@ -170,6 +171,7 @@ struct vfm_mig {
 	bool rolled_back;		/* source restarted / dest reset */
 	bool rollback_clean;		/* ... and all of that worked */
 	struct json_object *peer_report;	/* source: the destination's report */
+	struct vfm_ram *ram;		/* guest RAM migrated with the devices, or NULL */
 };
 
 /*
@@ -188,6 +190,13 @@ void vfm_mig_close(struct vfm_mig *m);
  * writes into it (P-5).
  */
 void vfm_mig_shutdown(struct vfm_mig *m);
+
+/*
+ * Migrate @ram (vfmram.h) with the devices: map it for every device's DMA
+ * now.  The source pre-copies it with dirty logging, the destination loads
+ * and verifies it.  The caller frees @ram after closing the devices.
+ */
+int vfm_mig_attach_ram(struct vfm_mig *m, struct vfm_ram *ram);
 
 /*
  * Run the source: stream every device to @out_fd; @rp_fd is the return

@@ -163,6 +163,7 @@ static int maybe_ack(struct vfm_mig *m, int rp_fd)
 static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 {
 	struct vfm_rstream *rs = malloc(sizeof(*rs));
+	void *ram_buf = NULL;
 	struct vfm_item it;
 	unsigned int i;
 	int ret;
@@ -197,6 +198,10 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 		}
 		if (it.kind == VFM_ITEM_EOF)
 			break;
+		if (vfm_mig_ram_item(&it)) {
+			ret = vfm_mig_ram_receive(m, rs, &it, &ram_buf);
+			continue;
+		}
 		if (it.instance >= m->ndev) {
 			ret = vfm_mig_fail(m, "receive", NULL, -EXDEV,
 					   "the stream has device %s (instance %u) but only %u destination devices",
@@ -225,6 +230,9 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 		}
 	}
 	free(rs);
+	free(ram_buf);
+	if (!ret)
+		ret = vfm_mig_ram_complete(m);
 	if (ret)
 		return ret;
 	for (i = 0; i < m->ndev; i++)

@@ -43,4 +43,25 @@ int vfm_mig_start_all(struct vfm_mig *m, const char *p2p_phase, const char *run_
 /* Source rollback: every device back to RUNNING in P2P order (phases.c). */
 void vfm_mig_restart_source(struct vfm_mig *m);
 
+/*
+ * Guest RAM (mig_ram.c); each does nothing without m->ram.  Source: the
+ * RAM's START section and DMA_LOGGING_START; one pre-copy round (the dirty
+ * pages in a PART section, none if there are none, then REPORT: what is
+ * dirty afterwards is pending, vfm_ram_dirty_pages()), or with @final,
+ * after the stop, REPORT and the END section with those pages and VERIFY.
+ */
+struct vfm_wstream;
+struct vfm_rstream;
+struct vfm_item;
+int vfm_mig_ram_setup(struct vfm_mig *m, struct vfm_wstream *ws);
+int vfm_mig_ram_round(struct vfm_mig *m, struct vfm_wstream *ws, bool final);
+/* Destination: whether @it belongs to the RAM section; take it (*buf: scratch, freed by the caller). */
+bool vfm_mig_ram_item(const struct vfm_item *it);
+int vfm_mig_ram_receive(struct vfm_mig *m, struct vfm_rstream *rs, const struct vfm_item *it,
+			void **buf);
+/* Destination at EOF: the RAM must have arrived whole and verified. */
+int vfm_mig_ram_complete(struct vfm_mig *m);
+/* The "ram" object of a side report, NULL without RAM. */
+struct json_object *vfm_mig_ram_json(const struct vfm_mig *m);
+
 #endif /* VFMMIG_INTERNAL_H */

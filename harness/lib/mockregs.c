@@ -34,6 +34,11 @@ static int reg_width(uint32_t reg)
 	case MOCK_REG_P2P_TX:
 	case MOCK_REG_P2P_RX:
 	case MOCK_REG_P2P_DROPPED:
+	case MOCK_REG_DMA_BASE:
+	case MOCK_REG_DMA_SIZE:
+	case MOCK_REG_DMA_SEED:
+	case MOCK_REG_DMA_WRITES:
+	case MOCK_REG_DMA_FAULTS:
 		return 8;
 	default:
 		return 4;

@@ -10,6 +10,7 @@
 #include <linux/vfio.h>
 #include <json-c/json.h>
 
+#include "mig_internal.h"
 #include "vfmmig.h"
 
 static json_object *hex64(uint64_t v)
@@ -195,6 +196,8 @@ json_object *vfm_mig_side_report(const struct vfm_mig *m)
 			break;
 	json_object_object_add(o, "events_complete", json_object_new_boolean(i == m->ndev));
 	json_object_object_add(o, "events", events_json(m));
+	if (m->ram)
+		json_object_object_add(o, "ram", vfm_mig_ram_json(m));
 	return o;
 }
 
@@ -210,6 +213,29 @@ static const char *get_str(json_object *o, const char *key)
 	json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * Guest RAM across both sides: the source's rounds and fallback, and
+ * whether the destination found its RAM equal to the source's.
+ */
+static json_object *ram_pair(const struct vfm_mig *src, json_object *dst)
+{
+	json_object *o = vfm_mig_ram_json(src), *dr = NULL, *v;
+
+	if (dst)
+		json_object_object_get_ex(dst, "ram", &dr);
+	json_object_object_add(o, "digest_destination", dr && get_str(dr, "local_digest") ?
+			       json_object_new_string(get_str(dr, "local_digest")) : NULL);
+	if (dr && json_object_object_get_ex(dr, "verified", &v) && json_object_get_boolean(v)) {
+		json_object_object_get_ex(dr, "digest_equal", &v);
+		json_object_object_add(o, "digest_equal", json_object_get(v));
+		if (json_object_object_get_ex(dr, "first_diff_page", &v))
+			json_object_object_add(o, "first_diff_page", json_object_get(v));
+	} else {
+		json_object_object_add(o, "digest_equal", NULL);
+	}
+	return o;
 }
 
 json_object *vfm_mig_report(const struct vfm_mig *src, json_object *dst)
@@ -272,6 +298,8 @@ json_object *vfm_mig_report(const struct vfm_mig *src, json_object *dst)
 		json_object_array_add(pairs, p);
 	}
 	json_object_object_add(o, "devices", pairs);
+	if (src->ram)
+		json_object_object_add(o, "ram", ram_pair(src, dst));
 	json_object_object_add(o, "source", vfm_mig_side_report(src));
 	json_object_object_add(o, "destination", dst ? json_object_get(dst) : NULL);
 	return o;

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "mig_internal.h"
+#include "vfmram.h"
 #include "vfmstream.h"
 #include "log.h"
 
@@ -176,6 +177,20 @@ static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *b
 		}
 		if (!any)
 			m->switchover_reason = "no pre-copy";
+		/*
+		 * Guest RAM: everything in the first round, then what was
+		 * written; a round that sent RAM moved data (bandwidth, rounds).
+		 */
+		if (m->ram) {
+			unsigned int ram_rounds = m->ram->rounds;
+
+			ret = vfm_mig_ram_round(m, ws, false);
+			if (ret)
+				return ret;
+			dirty += vfm_ram_dirty_pages(m->ram) * VFM_RAM_PAGE;
+			if (m->ram->rounds != ram_rounds)
+				moved = true;
+		}
 		if (moved) {
 			m->rounds++;
 			t_read += vfm_now_ns() - t;
@@ -285,6 +300,9 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
 		snprintf(idstr, sizeof(idstr), "%s/vfio", m->dev[i].dev.bdf);
 		vfm_ws_setup_section(ws, i, idstr, i);
 	}
+	ret = vfm_mig_ram_setup(m, ws);
+	if (ret)
+		return ret == ws->err ? send_failed(m, ws, rp_fd) : ret;
 	if (ws->err)
 		return send_failed(m, ws, rp_fd);
 	for (i = 0; i < m->ndev; i++) {
@@ -308,6 +326,10 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
 	ret = vfm_mig_stop_all(m);
 	if (ret)
 		return ret;
+	/* No DMA once stopped: the last REPORT and re-send make RAM final. */
+	ret = vfm_mig_ram_round(m, ws, true);
+	if (ret)
+		return ret == ws->err ? send_failed(m, ws, rp_fd) : ret;
 	for (i = 0; i < m->ndev; i++) {
 		ret = stop_copy(m, &m->dev[i], ws, buf);
 		if (ret)
@@ -353,6 +375,8 @@ int vfm_mig_source(struct vfm_mig *m, int out_fd, int rp_fd)
 		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "buffer");
 	vfm_ws_init(&ws, out_fd);
 	ret = run(m, &ws, rp_fd, buf);
+	if (m->ram)
+		vfm_ram_log_stop(m->ram);
 	if (ret) {
 		/* Tell the destination now: a half stream makes it reset. */
 		shutdown(out_fd, SHUT_WR);
