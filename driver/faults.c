@@ -12,7 +12,7 @@
  *   short_read     read() returns at most this many bytes (0: no limit)
  *   corrupt        "flip OFFSET" flips bit 0 of that byte of the next saved
  *                  streams, "truncate OFFSET" ends them there, "off" disarms
- *   no_converge    1: every dirty page read during PRE_COPY dirties two more
+ *   no_converge    1: every page read during PRE_COPY dirties two more
  *   reject_resume  1: the next RESUMING->STOP fails with EREMOTEIO
  *   reinit         write 1: MOCK_DEV_CTRL_REINIT, as if the device did it
  *   violations     monitor violations this device observed

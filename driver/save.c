@@ -174,7 +174,7 @@ static size_t mock_stage_tail(struct mock_save_file *s)
 	return len;
 }
 
-/* Fault no_converge: reading a dirty page dirties two others. */
+/* Fault no_converge: reading a page in pre-copy dirties two others. */
 static void mock_no_converge(struct mock_save_file *s)
 {
 	int i;
@@ -208,7 +208,7 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 		data = m->mem + page * MOCK_PAGE_SIZE;
 		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
 			      MOCK_PAGE_SIZE, mock_page_hash(m, page));
-		if (set == s->dirty && !s->stop_copy && m->faults.no_converge)
+		if (!s->stop_copy && m->faults.no_converge)
 			mock_no_converge(s);
 		if (s->stop_copy) {
 			mock_stage_seg(s, h, MOCK_REC_HDR_SIZE);
