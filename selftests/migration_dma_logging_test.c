@@ -30,61 +30,6 @@
 		    #call, __ret, strerror(-__ret), (int)(want));		\
 } while (0)
 
-struct log_start {
-	struct vfio_device_feature hdr;
-	struct vfio_device_feature_dma_logging_control ctl;
-};
-
-struct log_report {
-	struct vfio_device_feature hdr;
-	struct vfio_device_feature_dma_logging_report rep;
-};
-
-/* START: 0 or -errno; *out_ps gets the page size the device chose. */
-static int log_start(int fd, uint64_t page_size,
-		     const struct vfio_device_feature_dma_logging_range *r,
-		     uint32_t n, uint64_t *out_ps)
-{
-	struct log_start s = {
-		.hdr.argsz = sizeof(s),
-		.hdr.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-		.ctl.page_size = page_size,
-		.ctl.num_ranges = n,
-		.ctl.ranges = (uintptr_t)r,
-	};
-
-	if (ioctl(fd, VFIO_DEVICE_FEATURE, &s))
-		return -errno;
-	if (out_ps)
-		*out_ps = s.ctl.page_size;
-	return 0;
-}
-
-static int log_stop(int fd)
-{
-	struct vfio_device_feature f = {
-		.argsz = sizeof(f),
-		.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
-	};
-
-	return ioctl(fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
-}
-
-static int log_report(int fd, uint64_t iova, uint64_t len, uint64_t page_size,
-		      uint64_t *bitmap)
-{
-	struct log_report r = {
-		.hdr.argsz = sizeof(r),
-		.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
-		.rep.iova = iova,
-		.rep.length = len,
-		.rep.page_size = page_size,
-		.rep.bitmap = (uintptr_t)bitmap,
-	};
-
-	return ioctl(fd, VFIO_DEVICE_FEATURE, &r) ? -errno : 0;
-}
-
 /* One range of @pages pages at page @first after IOVA_BASE. */
 static struct vfio_device_feature_dma_logging_range range(uint64_t first, uint64_t pages)
 {
@@ -118,7 +63,7 @@ FIXTURE_SETUP(log)
 FIXTURE_TEARDOWN(log)
 {
 	if (self->dev.fd >= 0) {
-		log_stop(self->dev.fd);
+		vfm_dma_log_stop(&self->dev);
 		vfm_device_close(&self->dev);
 	}
 }
@@ -129,12 +74,12 @@ TEST_F(log, start_report_stop)
 	struct vfio_device_feature_dma_logging_range r = range(0, 512);
 	uint64_t ps = 0, bitmap[512 / 64] = {};
 
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, &ps));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, &ps));
 	RULE_EXPECT("dma_log.start-report-stop", ps >= 4096 && !(ps & (ps - 1)),
 		    "START chose page size %llu: not a power of two >= 4096", (unsigned long long)ps);
 	RULE_EXPECT("dma_log.start-report-stop",
-		    log_report(self->dev.fd, r.iova, r.length, PS, bitmap) == 0, "REPORT failed");
-	RULE_EXPECT("dma_log.start-report-stop", log_stop(self->dev.fd) == 0, "STOP failed");
+		    vfm_dma_log_report(&self->dev, r.iova, r.length, PS, bitmap) == 0, "REPORT failed");
+	RULE_EXPECT("dma_log.start-report-stop", vfm_dma_log_stop(&self->dev) == 0, "STOP failed");
 }
 
 /* Core: ranges not aligned to page_size are -EINVAL. */
@@ -143,12 +88,12 @@ TEST_F(log, unaligned_ranges_rejected)
 	struct vfio_device_feature_dma_logging_range r = range(0, 16);
 
 	r.iova += 512;
-	EXPECT_RET("dma_log.range-alignment", -EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-alignment", -EINVAL, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	r = range(0, 16);
 	r.length += 512;
-	EXPECT_RET("dma_log.range-alignment", -EINVAL, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-alignment", -EINVAL, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	r = range(1, 16);	/* 4 KiB aligned, not 64 KiB */
-	EXPECT_RET("dma_log.range-alignment", -EINVAL, log_start(self->dev.fd, 65536, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-alignment", -EINVAL, vfm_dma_log_start(&self->dev, 65536, &r, 1, NULL));
 }
 
 /* Core: overlapping ranges are -EINVAL. */
@@ -156,11 +101,11 @@ TEST_F(log, overlapping_ranges_rejected)
 {
 	struct vfio_device_feature_dma_logging_range r[2] = { range(0, 16), range(15, 16) };
 
-	EXPECT_RET("dma_log.range-overlap", -EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
+	EXPECT_RET("dma_log.range-overlap", -EINVAL, vfm_dma_log_start(&self->dev, PS, r, 2, NULL));
 	r[1] = range(0, 1);	/* the same start */
-	EXPECT_RET("dma_log.range-overlap", -EINVAL, log_start(self->dev.fd, PS, r, 2, NULL));
+	EXPECT_RET("dma_log.range-overlap", -EINVAL, vfm_dma_log_start(&self->dev, PS, r, 2, NULL));
 	r[1] = range(16, 16);	/* adjacent: fine */
-	EXPECT_RET("dma_log.range-overlap", 0, log_start(self->dev.fd, PS, r, 2, NULL));
+	EXPECT_RET("dma_log.range-overlap", 0, vfm_dma_log_start(&self->dev, PS, r, 2, NULL));
 }
 
 /* Core: num_ranges 0 is -EINVAL; more than a page of ranges is -E2BIG. */
@@ -172,12 +117,12 @@ TEST_F(log, range_count_limits)
 	uint32_t i;
 
 	ASSERT_NE(NULL, r);
-	EXPECT_RET("dma_log.range-count", -EINVAL, log_start(self->dev.fd, PS, r, 0, NULL));
+	EXPECT_RET("dma_log.range-count", -EINVAL, vfm_dma_log_start(&self->dev, PS, r, 0, NULL));
 	for (i = 0; i <= max; i++)
 		r[i] = range(2 * i, 1);	/* with gaps: nothing to merge */
-	EXPECT_RET("dma_log.range-count", -E2BIG, log_start(self->dev.fd, PS, r, max + 1, NULL));
+	EXPECT_RET("dma_log.range-count", -E2BIG, vfm_dma_log_start(&self->dev, PS, r, max + 1, NULL));
 	/* uAPI: "The core kernel code guarantees to support ... a single kernel page". */
-	EXPECT_RET("dma_log.range-count", 0, log_start(self->dev.fd, PS, r, max, NULL));
+	EXPECT_RET("dma_log.range-count", 0, vfm_dma_log_start(&self->dev, PS, r, max, NULL));
 	free(r);
 }
 
@@ -188,7 +133,7 @@ TEST_F(log, overflowing_range_rejected)
 		.iova = ~0ULL - PS + 1, .length = 2 * PS,
 	};
 
-	EXPECT_RET("dma_log.range-overflow", -EOVERFLOW, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.range-overflow", -EOVERFLOW, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 }
 
 /* vfio_log_ops contract: a second START without STOP fails; the first goes on. */
@@ -198,12 +143,12 @@ TEST_F(log, double_start_rejected)
 	uint64_t bitmap[1] = {};
 	int ret;
 
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
-	ret = log_start(self->dev.fd, PS, &r, 1, NULL);
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
+	ret = vfm_dma_log_start(&self->dev, PS, &r, 1, NULL);
 	RULE_EXPECT("dma_log.double-start", ret != 0, "a second START without STOP succeeded");
-	EXPECT_RET("dma_log.double-start", 0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
-	EXPECT_RET("dma_log.double-start", 0, log_stop(self->dev.fd));
-	EXPECT_RET("dma_log.double-start", 0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.double-start", 0, vfm_dma_log_report(&self->dev, r.iova, r.length, PS, bitmap));
+	EXPECT_RET("dma_log.double-start", 0, vfm_dma_log_stop(&self->dev));
+	EXPECT_RET("dma_log.double-start", 0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 }
 
 /* uAPI: "If DMA logging is not enabled, an error will be returned." */
@@ -212,13 +157,13 @@ TEST_F(log, report_without_start_fails)
 	uint64_t bitmap[1] = {};
 
 	RULE_EXPECT("dma_log.report-needs-start",
-		    log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap) != 0,
+		    vfm_dma_log_report(&self->dev, IOVA_BASE, 64 * PS, PS, bitmap) != 0,
 		    "REPORT before any START succeeded");
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &(struct vfio_device_feature_dma_logging_range){
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &(struct vfio_device_feature_dma_logging_range){
 			IOVA_BASE, 64 * PS }, 1, NULL));
-	ASSERT_EQ(0, log_stop(self->dev.fd));
+	ASSERT_EQ(0, vfm_dma_log_stop(&self->dev));
 	RULE_EXPECT("dma_log.report-needs-start",
-		    log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap) != 0,
+		    vfm_dma_log_report(&self->dev, IOVA_BASE, 64 * PS, PS, bitmap) != 0,
 		    "REPORT after STOP succeeded");
 }
 
@@ -226,12 +171,12 @@ TEST_F(log, report_without_start_fails)
 TEST_F(log, stop_without_start_graceful)
 {
 	struct vfio_device_feature_dma_logging_range r = range(0, 64);
-	int ret = log_stop(self->dev.fd);
+	int ret = vfm_dma_log_stop(&self->dev);
 
 	RULE_EXPECT("dma_log.stop-without-start", ret == 0 || ret == -EINVAL,
 		    "STOP without START: %s", strerror(-ret));
-	EXPECT_RET("dma_log.stop-without-start", 0, log_start(self->dev.fd, PS, &r, 1, NULL));
-	EXPECT_RET("dma_log.stop-without-start", 0, log_stop(self->dev.fd));
+	EXPECT_RET("dma_log.stop-without-start", 0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
+	EXPECT_RET("dma_log.stop-without-start", 0, vfm_dma_log_stop(&self->dev));
 }
 
 /* Core: REPORT page_size must be a power of two >= 4096; overflow is -EOVERFLOW. */
@@ -240,20 +185,20 @@ TEST_F(log, report_page_size_rules)
 	struct vfio_device_feature_dma_logging_range r = range(0, 256);
 	uint64_t bitmap[8] = {};
 
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	EXPECT_RET("dma_log.report-page-size", -EINVAL,
-		   log_report(self->dev.fd, r.iova, r.length, 2048, bitmap));
+		   vfm_dma_log_report(&self->dev, r.iova, r.length, 2048, bitmap));
 	EXPECT_RET("dma_log.report-page-size", -EINVAL,
-		   log_report(self->dev.fd, r.iova, r.length, 3 * PS, bitmap));
+		   vfm_dma_log_report(&self->dev, r.iova, r.length, 3 * PS, bitmap));
 	EXPECT_RET("dma_log.report-page-size", -EINVAL,
-		   log_report(self->dev.fd, r.iova, r.length, 0, bitmap));
+		   vfm_dma_log_report(&self->dev, r.iova, r.length, 0, bitmap));
 	EXPECT_RET("dma_log.report-page-size", -EOVERFLOW,
-		   log_report(self->dev.fd, ~0ULL - PS + 1, 2 * PS, PS, bitmap));
+		   vfm_dma_log_report(&self->dev, ~0ULL - PS + 1, 2 * PS, PS, bitmap));
 	/* uAPI: any power of two, not necessarily START's. */
 	EXPECT_RET("dma_log.report-page-size", 0,
-		   log_report(self->dev.fd, r.iova, r.length, 8192, bitmap));
+		   vfm_dma_log_report(&self->dev, r.iova, r.length, 8192, bitmap));
 	EXPECT_RET("dma_log.report-page-size", 0,
-		   log_report(self->dev.fd, r.iova, r.length, 1 << 20, bitmap));
+		   vfm_dma_log_report(&self->dev, r.iova, r.length, 1 << 20, bitmap));
 }
 
 /* uAPI: REPORT "will only set bits in the bitmap and never clear" them. */
@@ -263,10 +208,10 @@ TEST_F(log, report_only_sets_bits)
 	uint64_t bitmap[4], want[4], cleared = 0;
 	int i;
 
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	for (i = 0; i < 4; i++)
 		want[i] = bitmap[i] = 0xa5a5a5a5f0f0f0f0ULL ^ ((uint64_t)i << 60);
-	ASSERT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
+	ASSERT_EQ(0, vfm_dma_log_report(&self->dev, r.iova, r.length, PS, bitmap));
 	for (i = 0; i < 4; i++)
 		cleared |= want[i] & ~bitmap[i];
 	RULE_EXPECT("dma_log.report-only-sets-bits", cleared == 0,

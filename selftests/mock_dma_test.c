@@ -85,56 +85,6 @@ static bool logging_offered(void)
 	return !mock_sysfs_read(bdf, "dma_logging", buf, sizeof(buf)) && !strcmp(buf, "1");
 }
 
-static int log_start(int fd, uint64_t page_size,
-		     const struct vfio_device_feature_dma_logging_range *r,
-		     uint32_t n, uint64_t *out_ps)
-{
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_logging_control ctl;
-	} s = {
-		.hdr.argsz = sizeof(s),
-		.hdr.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-		.ctl.page_size = page_size,
-		.ctl.num_ranges = n,
-		.ctl.ranges = (uintptr_t)r,
-	};
-
-	if (ioctl(fd, VFIO_DEVICE_FEATURE, &s))
-		return -errno;
-	if (out_ps)
-		*out_ps = s.ctl.page_size;
-	return 0;
-}
-
-static int log_stop(int fd)
-{
-	struct vfio_device_feature f = {
-		.argsz = sizeof(f),
-		.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
-	};
-
-	return ioctl(fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
-}
-
-static int log_report(int fd, uint64_t iova, uint64_t len, uint64_t page_size,
-		      uint64_t *bitmap)
-{
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_logging_report rep;
-	} r = {
-		.hdr.argsz = sizeof(r),
-		.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
-		.rep.iova = iova,
-		.rep.length = len,
-		.rep.page_size = page_size,
-		.rep.bitmap = (uintptr_t)bitmap,
-	};
-
-	return ioctl(fd, VFIO_DEVICE_FEATURE, &r) ? -errno : 0;
-}
-
 static unsigned int popcount_words(const uint64_t *w, unsigned int n)
 {
 	unsigned int i, c = 0;
@@ -332,12 +282,12 @@ TEST_F_TIMEOUT(dma, concurrent_unmap_stress, 120)
 	/* With logging (where offered), REPORT runs against it all too. */
 	logging = logging_offered();
 	if (logging)
-		ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+		ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	dma_program(&self->dev, IOVA_BASE + STRESS_FIRST * PS, STRESS_PAGES * PS, 1000000, 6);
 	ASSERT_EQ(0, pthread_create(&th, NULL, unmapper, &s));
 	while (now_ms() - t0 < 3000) {
 		if (logging) {
-			EXPECT_EQ(0, log_report(self->dev.fd, r.iova, r.length, PS, bitmap));
+			EXPECT_EQ(0, vfm_dma_log_report(&self->dev, r.iova, r.length, PS, bitmap));
 			reports++;
 		}
 		usleep(10000);
@@ -378,33 +328,33 @@ TEST_F(dma, log_start_rules)
 		SKIP(return, "DMA logging not offered: kernel without CONFIG_IOMMUFD_DRIVER");
 	/* Not a power of two, though the core's alignment check passes. */
 	r.length = 4 * PS;
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, 3 * PS, &r, 1, NULL));
+	EXPECT_EQ(-EINVAL, vfm_dma_log_start(&self->dev, 3 * PS, &r, 1, NULL));
 	r.length = 64 * PS;
-	ASSERT_EQ(0, log_start(self->dev.fd, 2 * PS, &r, 1, &ps));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, 2 * PS, &r, 1, &ps));
 	EXPECT_EQ(2 * PS, ps);
-	EXPECT_EQ(-EINVAL, log_start(self->dev.fd, 2 * PS, &r, 1, NULL));	/* as mlx5, pds */
-	EXPECT_EQ(0, log_stop(self->dev.fd));
-	EXPECT_EQ(0, log_stop(self->dev.fd));	/* STOP when stopped: fine */
-	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, IOVA_BASE, 64 * PS, PS, bitmap));
+	EXPECT_EQ(-EINVAL, vfm_dma_log_start(&self->dev, 2 * PS, &r, 1, NULL));	/* as mlx5, pds */
+	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));
+	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));	/* STOP when stopped: fine */
+	EXPECT_EQ(-EINVAL, vfm_dma_log_report(&self->dev, IOVA_BASE, 64 * PS, PS, bitmap));
 	/* The device's own page size wins over the hint. */
 	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_page_size", "65536"));
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, &ps));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, &ps));
 	EXPECT_EQ(65536, ps);
-	EXPECT_EQ(0, log_stop(self->dev.fd));
+	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));
 	EXPECT_EQ(-EINVAL, mock_debugfs_write(bdf, "dma_log_page_size", "12288"));
 	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_page_size", "0"));
 	/* Hints above 1 GiB are clamped. */
 	r.iova = 1ULL << 40;
 	r.length = 1ULL << 32;
-	ASSERT_EQ(0, log_start(self->dev.fd, 1ULL << 32, &r, 1, &ps));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, 1ULL << 32, &r, 1, &ps));
 	EXPECT_EQ(1ULL << 30, ps);
-	EXPECT_EQ(0, log_stop(self->dev.fd));
+	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));
 	/* Closing the device stops logging: the next user starts without it. */
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	vfm_device_close(&self->dev);
 	ASSERT_EQ(0, vfm_device_open(bdf, &self->dev));
-	EXPECT_EQ(-EINVAL, log_report(self->dev.fd, r.iova, 1ULL << 30, 1ULL << 30, bitmap));
-	EXPECT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	EXPECT_EQ(-EINVAL, vfm_dma_log_report(&self->dev, r.iova, 1ULL << 30, 1ULL << 30, bitmap));
+	EXPECT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 }
 
 /* An injected REPORT failure is an error, and keeps the log for the retry. */
@@ -415,13 +365,13 @@ TEST_F(dma, injected_report_failure)
 
 	if (!logging_offered())
 		SKIP(return, "DMA logging not offered: kernel without CONFIG_IOMMUFD_DRIVER");
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, &r, 1, NULL));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, NULL));
 	dma_program(&self->dev, IOVA_BASE, NPAGES * PS, 3000, 8);
 	ASSERT_TRUE(wait_writes(&self->dev, 30, 20000));
 	ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP), NULL));
 	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_fail_report", "1"));
-	EXPECT_EQ(-EIO, log_report(self->dev.fd, IOVA_BASE, NPAGES * PS, PS, got));
-	EXPECT_EQ(0, log_report(self->dev.fd, IOVA_BASE, NPAGES * PS, PS, got));
+	EXPECT_EQ(-EIO, vfm_dma_log_report(&self->dev, IOVA_BASE, NPAGES * PS, PS, got));
+	EXPECT_EQ(0, vfm_dma_log_report(&self->dev, IOVA_BASE, NPAGES * PS, PS, got));
 	EXPECT_GT(popcount_words(got, NPAGES / 64), 0) TH_LOG("the failed REPORT lost the log");
 }
 
@@ -517,7 +467,7 @@ TEST_F_TIMEOUT(log, reports_exactly_the_pages_written, 120)
 	} else {
 		r[0] = (struct vfio_device_feature_dma_logging_range){ IOVA_BASE, NPAGES * PS };
 	}
-	ASSERT_EQ(0, log_start(self->dev.fd, PS, r, n, &ps));
+	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, r, n, &ps));
 	tps = variant->tracker_ps ?: PS;
 	EXPECT_EQ(tps, ps);
 
@@ -535,7 +485,7 @@ TEST_F_TIMEOUT(log, reports_exactly_the_pages_written, 120)
 	memset(got, 0, sizeof(got));
 	got[nwords - 1] = 1ULL << 63;
 	want[nwords - 1] |= 1ULL << 63;
-	ASSERT_EQ(0, log_report(self->dev.fd, IOVA_BASE, NPAGES * PS, variant->report_ps, got));
+	ASSERT_EQ(0, vfm_dma_log_report(&self->dev, IOVA_BASE, NPAGES * PS, variant->report_ps, got));
 	for (i = 0; i < nwords; i++)
 		EXPECT_EQ(want[i], got[i]) TH_LOG("word %u: want 0x%016llx got 0x%016llx", i,
 						  (unsigned long long)want[i],
@@ -553,14 +503,14 @@ TEST_F_TIMEOUT(log, reports_exactly_the_pages_written, 120)
 	expected_bits(self->buf, 0, variant->two_ranges ? 224 : NPAGES, gap,
 		      tps, variant->report_ps, want);
 	memset(got, 0, sizeof(got));
-	ASSERT_EQ(0, log_report(self->dev.fd, IOVA_BASE, NPAGES * PS, variant->report_ps, got));
+	ASSERT_EQ(0, vfm_dma_log_report(&self->dev, IOVA_BASE, NPAGES * PS, variant->report_ps, got));
 	if (tps > NPAGES * PS) {
 		for (i = 0; i < nwords; i++)
 			EXPECT_EQ(want[i], got[i]) TH_LOG("partly reported tracker page lost");
 	} else {
 		EXPECT_EQ(0, popcount_words(got, nwords)) TH_LOG("REPORT did not clear");
 	}
-	EXPECT_EQ(0, log_stop(self->dev.fd));
+	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));
 }
 
 int main(int argc, char *argv[])

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct vfio_precopy_info;	/* <linux/vfio.h> */
+struct vfio_device_feature_dma_logging_range;
 
 /*
  * How a device is opened: through its VFIO group and a type1v2 container
@@ -68,6 +69,21 @@ int vfm_iommufd_available(const char *bdf, char *why, size_t len);
 int vfm_dma_map(const struct vfm_device *dev, void *vaddr, uint64_t iova, uint64_t size);
 int vfm_dma_unmap(const struct vfm_device *dev, uint64_t iova, uint64_t size,
 		  uint64_t *unmapped);
+
+/*
+ * DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING_*, dma_log.c): 0 or -errno of
+ * the ioctl, quiet (-ENOTTY: the device does not offer it).  START tracks
+ * @n @ranges at @page_size; *used_page_size (may be NULL) gets the page
+ * size the device chose.  REPORT sets a bit in @bitmap (one per @page_size
+ * page of [@iova, @iova + @length)) for every page written since the last
+ * REPORT, and never clears one.
+ */
+int vfm_dma_log_start(const struct vfm_device *dev, uint64_t page_size,
+		      const struct vfio_device_feature_dma_logging_range *ranges, uint32_t n,
+		      uint64_t *used_page_size);
+int vfm_dma_log_stop(const struct vfm_device *dev);
+int vfm_dma_log_report(const struct vfm_device *dev, uint64_t iova, uint64_t length,
+		       uint64_t page_size, uint64_t *bitmap);
 
 /* VFIO_DEVICE_GET_INFO: the device's VFIO_DEVICE_FLAGS_*. */
 int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags);

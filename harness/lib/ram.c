@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/vfio.h>
 
@@ -117,31 +116,12 @@ static void mark_all(struct vfm_ram *ram)
 		ram->dirty[ram->npages / 64] = (1ULL << (ram->npages % 64)) - 1;
 }
 
-static int log_start(const struct vfm_ram *ram, int fd, uint64_t *page_size)
+void vfm_ram_log_start(struct vfm_ram *ram)
 {
 	struct vfio_device_feature_dma_logging_range range = {
 		.iova = ram->iova,
 		.length = ram->size,
 	};
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_logging_control ctl;
-	} s = {
-		.hdr.argsz = sizeof(s),
-		.hdr.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-		.ctl.page_size = VFM_RAM_PAGE,
-		.ctl.num_ranges = 1,
-		.ctl.ranges = (uintptr_t)&range,
-	};
-
-	if (ioctl(fd, VFIO_DEVICE_FEATURE, &s))
-		return -errno;
-	*page_size = s.ctl.page_size;
-	return 0;
-}
-
-void vfm_ram_log_start(struct vfm_ram *ram)
-{
 	unsigned int i;
 
 	ram->tracked = ram->ndev > 0;
@@ -149,7 +129,8 @@ void vfm_ram_log_start(struct vfm_ram *ram)
 		snprintf(ram->untracked_why, sizeof(ram->untracked_why),
 			 "no device to report DMA writes");
 	for (i = 0; i < ram->ndev; i++) {
-		int ret = log_start(ram, ram->dev[i]->fd, &ram->log_page_size[i]);
+		int ret = vfm_dma_log_start(ram->dev[i], VFM_RAM_PAGE, &range, 1,
+					    &ram->log_page_size[i]);
 
 		ram->logging[i] = !ret;
 		if (ret && ram->tracked) {
@@ -167,36 +148,17 @@ void vfm_ram_log_start(struct vfm_ram *ram)
 
 void vfm_ram_log_stop(struct vfm_ram *ram)
 {
-	struct vfio_device_feature f = {
-		.argsz = sizeof(f),
-		.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
-	};
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < ram->ndev; i++) {
 		if (!ram->logging[i])
 			continue;
-		if (ioctl(ram->dev[i]->fd, VFIO_DEVICE_FEATURE, &f))
-			vfm_err(ram->dev[i]->bdf, "DMA_LOGGING_STOP: %s", strerror(errno));
+		ret = vfm_dma_log_stop(ram->dev[i]);
+		if (ret)
+			vfm_err(ram->dev[i]->bdf, "DMA_LOGGING_STOP: %s", strerror(-ret));
 		ram->logging[i] = false;
 	}
-}
-
-static int log_report(const struct vfm_ram *ram, int fd)
-{
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_logging_report rep;
-	} r = {
-		.hdr.argsz = sizeof(r),
-		.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
-		.rep.iova = ram->iova,
-		.rep.length = ram->size,
-		.rep.page_size = VFM_RAM_PAGE,
-		.rep.bitmap = (uintptr_t)ram->report,
-	};
-
-	return ioctl(fd, VFIO_DEVICE_FEATURE, &r) ? -errno : 0;
 }
 
 void vfm_ram_sync(struct vfm_ram *ram)
@@ -212,7 +174,8 @@ void vfm_ram_sync(struct vfm_ram *ram)
 			continue;
 		/* REPORT only sets bits (uAPI): the bitmap starts clear. */
 		memset(ram->report, 0, words * 8);
-		ret = log_report(ram, ram->dev[i]->fd);
+		ret = vfm_dma_log_report(ram->dev[i], ram->iova, ram->size, VFM_RAM_PAGE,
+					 ram->report);
 		if (ret) {
 			/* The uAPI: after a failed REPORT, treat the range as dirty. */
 			ram->report_failures++;

@@ -31,24 +31,31 @@ static int parse_all(enum mc_format fmt, const char *const *lines, struct mc_eve
 	return bad;
 }
 
-/* The verdicts of a trace, as a string of failing rule ids: "P-1 U-11". */
-static const char *failing(enum mc_format fmt, const char *const *lines)
+/* The verdicts of @e (freed), as a string of failing rule ids: "P-1 U-11". */
+static const char *failing_rules(struct mc_events *e)
 {
 	static char out[128];
-	struct mc_events e = { 0 };
 	struct mc_result res;
 	int r;
 
-	if (parse_all(fmt, lines, &e))
-		return "PARSE ERROR";
-	mc_check(&e, &res);
-	mc_events_free(&e);
+	mc_check(e, &res);
+	mc_events_free(e);
 	out[0] = '\0';
 	for (r = 0; r < MIG_RULE_NR; r++)
 		if (res.rule[r].verdict == MC_FAIL)
 			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
 				 out[0] ? " " : "", mig_rule_id(r));
 	return out;
+}
+
+/* The verdicts of a trace, as failing_rules() gives them. */
+static const char *failing(enum mc_format fmt, const char *const *lines)
+{
+	struct mc_events e = { 0 };
+
+	if (parse_all(fmt, lines, &e))
+		return "PARSE ERROR";
+	return failing_rules(&e);
 }
 
 TEST(mock_lines)
@@ -457,23 +464,13 @@ static int hparse(const char *q, struct mc_events *e)
 
 static const char *hfailing(const char *q)
 {
-	static char out[128];
 	struct mc_events e = { 0 };
-	struct mc_result res;
-	int r;
 
 	if (hparse(q, &e)) {
 		mc_events_free(&e);
 		return "PARSE ERROR";
 	}
-	mc_check(&e, &res);
-	mc_events_free(&e);
-	out[0] = '\0';
-	for (r = 0; r < MIG_RULE_NR; r++)
-		if (res.rule[r].verdict == MC_FAIL)
-			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
-				 out[0] ? " " : "", mig_rule_id(r));
-	return out;
+	return failing_rules(&e);
 }
 
 /* A correct two-device P2P migration with pre-copy, both sides. */

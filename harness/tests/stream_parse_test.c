@@ -28,13 +28,28 @@ static int memfd_of(const void *buf, size_t len)
 	return fd;
 }
 
+/* End the stream written through @ws to memfd @fd; *out gets its bytes. */
+static size_t finish(struct vfm_wstream *ws, int fd, unsigned char **out)
+{
+	off_t len;
+
+	vfm_ws_eof(ws);
+	if (ws->err)
+		abort();
+	len = lseek(fd, 0, SEEK_CUR);
+	*out = malloc(len);
+	if (pread(fd, *out, len, 0) != len)
+		abort();
+	close(fd);
+	return len;
+}
+
 /* A valid two-device stream: setup, one PART each, END sections, EOF. */
 static size_t good_stream(unsigned char **out)
 {
 	static const char d0[] = "device zero data", d1[] = "one";
 	struct vfm_wstream ws;
 	int fd = memfd_create("good", 0);
-	off_t len;
 
 	vfm_ws_init(&ws, fd);
 	vfm_ws_file_header(&ws);
@@ -51,15 +66,7 @@ static size_t good_stream(unsigned char **out)
 	vfm_ws_section_end(&ws, 1, VFM_MIG_END_OF_STATE);
 	vfm_ws_section_begin(&ws, VFM_SEC_END, 0);
 	vfm_ws_section_end(&ws, 0, VFM_MIG_END_OF_STATE);
-	vfm_ws_eof(&ws);
-	if (ws.err)
-		abort();
-	len = lseek(fd, 0, SEEK_CUR);
-	*out = malloc(len);
-	if (pread(fd, *out, len, 0) != len)
-		abort();
-	close(fd);
-	return len;
+	return finish(&ws, fd, out);
 }
 
 /* Parse @buf to the end; 0 when EOF was reached, else the error. */
@@ -358,7 +365,6 @@ static size_t ram_stream(struct vfm_ram *src, bool resend, unsigned char **out)
 {
 	struct vfm_wstream ws;
 	int fd = memfd_create("ram", 0);
-	off_t len;
 
 	vfm_ws_init(&ws, fd);
 	vfm_ws_file_header(&ws);
@@ -378,15 +384,7 @@ static size_t ram_stream(struct vfm_ram *src, bool resend, unsigned char **out)
 	vfm_ws_section_end(&ws, 1, VFM_MIG_END_OF_STATE);
 	vfm_ws_section_begin(&ws, VFM_SEC_END, 0);
 	vfm_ws_section_end(&ws, 0, VFM_MIG_END_OF_STATE);
-	vfm_ws_eof(&ws);
-	if (ws.err)
-		abort();
-	len = lseek(fd, 0, SEEK_CUR);
-	*out = malloc(len);
-	if (pread(fd, *out, len, 0) != len)
-		abort();
-	close(fd);
-	return len;
+	return finish(&ws, fd, out);
 }
 
 /* Read @buf as a destination would: RAM DATA into @dst.  0 or the first error. */
