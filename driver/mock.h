@@ -163,6 +163,9 @@ struct mock_device {
 	enum vfio_device_mig_state mig_state;
 	struct mock_save_file *save;
 	struct mock_resume_file *resume;
+	u32 sess_seq;			/* data transfer sessions started */
+	/* The live sessions' numbers (0: none), also read without the lock. */
+	u32 save_sess, resume_sess;
 	bool precopy_v2;		/* MIG_PRECOPY_INFOv2 opted in */
 
 	/* Reset requested while state_mutex was held (see mock.h header). */
@@ -330,7 +333,7 @@ __printf(3, 4) void mock_violation(struct mock_device *m, enum mig_rule rule,
 				   const char *fmt, ...);
 __printf(2, 3) void mock_trace_fault(struct mock_device *m, const char *fmt, ...);
 void mock_trace_arc(struct mock_device *m, u32 from, u32 to, int ret);
-void mock_trace_data(const char *dev, const char *op, size_t len, long ret);
+void mock_trace_data(const char *dev, const char *op, size_t len, long ret, u32 sess, u32 live);
 void mock_trace_p2p(const char *src, const char *dst, u32 writes, u32 dropped);
 
 /* faults.c: fault injection through debugfs. */

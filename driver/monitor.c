@@ -111,10 +111,10 @@ void mock_trace_arc(struct mock_device *m, u32 from, u32 to, int ret)
 		 mig_state_name(to), ret);
 }
 
-void mock_trace_data(const char *dev, const char *op, size_t len, long ret)
+void mock_trace_data(const char *dev, const char *op, size_t len, long ret, u32 sess, u32 live)
 {
 	trace_mock_data(dev, op, len, ret);
-	mock_log(dev, "%s len=%zu ret=%ld", op, len, ret);
+	mock_log(dev, "%s len=%zu ret=%ld sess=%u live=%u", op, len, ret, sess, live);
 }
 
 void mock_trace_p2p(const char *src, const char *dst, u32 writes, u32 dropped)

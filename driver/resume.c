@@ -21,6 +21,7 @@ struct mock_resume_file {
 	char name[16];		/* the device's PCI address, for the event log */
 	struct mutex lock;	/* write(); everything below */
 	bool disabled;
+	u32 sess;		/* its number on the device (mock_device.sess_seq) */
 	int error;		/* first rejection, as a negative errno */
 	bool ended;		/* END validated */
 	bool have_header;
@@ -206,9 +207,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 	mock_fault_delay(r->m, READ_ONCE(r->m->faults.read_delay_ms), "write");
 	mutex_lock(&r->lock);
 	if (READ_ONCE(r->disabled)) {
-		struct mock_resume_file *live = READ_ONCE(r->m->resume);
-
-		if (live && live != r)
+		if (mig_breaks_u8(r->sess, READ_ONCE(r->m->resume_sess)))
 			mock_violation(r->m, MIG_RULE_U8,
 				       "write on an old resuming data_fd while a newer session is live");
 		else
@@ -266,7 +265,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		ret = done;
 out_unlock:
 	mutex_unlock(&r->lock);
-	mock_trace_data(r->name, "write", want, ret);
+	mock_trace_data(r->name, "write", want, ret, r->sess, READ_ONCE(r->m->resume_sess));
 	return ret;
 }
 
@@ -330,7 +329,9 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	}
 	stream_open(r->filp->f_inode, r->filp);
 	get_file(r->filp);
+	r->sess = ++m->sess_seq;
 	m->resume = r;
+	WRITE_ONCE(m->resume_sess, r->sess);
 	return r;
 
 out_free:
@@ -399,5 +400,6 @@ void mock_resume_end(struct mock_device *m, bool sync)
 	if (sync)
 		mutex_unlock(&r->lock);
 	m->resume = NULL;
+	WRITE_ONCE(m->resume_sess, 0);
 	fput(r->filp);
 }

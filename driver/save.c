@@ -37,6 +37,7 @@ struct mock_save_file {
 	struct mutex lock;	/* read, ioctl and poll; the staging buffer */
 	wait_queue_head_t wq;
 	bool disabled;		/* the session is over: never any more data */
+	u32 sess;		/* its number on the device (mock_device.sess_seq) */
 
 	/*
 	 * Staged bytes not yet read, under lock.  Page payloads are copied
@@ -264,9 +265,7 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 /* A read or ioctl on a data_fd whose session is over: which rule it breaks. */
 static void mock_save_dead_use(struct mock_save_file *s, const char *op)
 {
-	struct mock_save_file *live = READ_ONCE(s->m->save);
-
-	if (live && live != s)
+	if (mig_breaks_u8(s->sess, READ_ONCE(s->m->save_sess)))
 		mock_violation(s->m, MIG_RULE_U8,
 			       "%s on an old saving data_fd while a newer session is live", op);
 	else
@@ -356,7 +355,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		ret = 0;
 out_unlock:
 	mutex_unlock(&s->lock);
-	mock_trace_data(s->name, "read", want, ret);
+	mock_trace_data(s->name, "read", want, ret, s->sess, READ_ONCE(s->m->save_sess));
 	return ret;
 }
 
@@ -406,7 +405,8 @@ out_unlock:
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(arg, &info, minsz))
 		ret = -EFAULT;
-	mock_trace_data(s->name, "precopy_info", minsz, ret);
+	mock_trace_data(s->name, "precopy_info", minsz, ret, s->sess,
+			READ_ONCE(s->m->save_sess));
 	return ret;
 }
 
@@ -510,7 +510,9 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	if (!stop_copy)
 		m->tracking = s;	/* a stopped device dirties nothing */
 	mutex_unlock(&m->mem_lock);
+	s->sess = ++m->sess_seq;
 	m->save = s;
+	WRITE_ONCE(m->save_sess, s->sess);
 	return s;
 
 out_free:
@@ -562,6 +564,7 @@ void mock_save_end(struct mock_device *m, bool sync)
 		mutex_unlock(&s->lock);
 	wake_up_interruptible(&s->wq);
 	m->save = NULL;
+	WRITE_ONCE(m->save_sess, 0);
 	fput(s->filp);
 }
 

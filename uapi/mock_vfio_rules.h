@@ -114,6 +114,16 @@ static inline int mig_breaks_p5(__u32 target)
 	return mig_state_stopped(target);
 }
 
+/*
+ * U-8: a data_fd of session @sess (sessions numbered per device from 1)
+ * used while session @live of the same direction (0: none) is the device's
+ * current one.  When none is, such a use is U-9.
+ */
+static inline int mig_breaks_u8(__u32 sess, __u32 live)
+{
+	return live && sess != live;
+}
+
 /* U-9: read() needs a saving state, write() needs RESUMING. */
 static inline int mig_breaks_u9(__u32 state, int is_write)
 {

@@ -36,6 +36,14 @@ struct mc_event {
 	uint32_t from, to;		/* states */
 	long long ret;
 	bool ret_known;			/* MC_SET: ret is the SET's result */
+	/*
+	 * Data transfer sessions (U-8), numbered per device from 1, 0 unknown:
+	 * MC_READ/MC_WRITE/MC_PRECOPY_INFO: the session of the data_fd used and
+	 * (mock logs) the device's live session of that direction, live_known;
+	 * MC_SET: the session the request started (harness reports).
+	 */
+	unsigned int sess, live;
+	bool live_known;
 	unsigned long long len;
 	unsigned int writes, dropped;
 	long long vm;			/* MC_RESET: the device's VM from now on, -1 unknown */

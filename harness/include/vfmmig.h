@@ -85,6 +85,7 @@ struct vfm_event {
 	unsigned int calls;	/* READ, WRITE: calls merged into this event */
 	uint64_t len;		/* READ, WRITE: bytes asked for */
 	int64_t ret;		/* bytes moved (0: EOF), or 0, or -errno */
+	unsigned int sess;	/* SET: the session it started (0: none); else its data_fd's */
 };
 
 /* Deliberately wrong VMM behaviours, one per protocol rule (never default). */
@@ -125,6 +126,8 @@ struct vfm_mdev {
 	uint32_t state;			/* as last set or read */
 	uint32_t orig_state;		/* when the migration began */
 	int data_fd;
+	unsigned int sess;		/* data_fd's session: 1, 2, ... as SETs start them */
+	unsigned int sessions;		/* sessions started */
 	bool precopy;			/* in PRE_COPY this migration */
 	bool init_sent;			/* source sent / dest got INIT_DATA_SENT */
 	bool complete;			/* source: EOF sent / dest: END section loaded */

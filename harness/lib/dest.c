@@ -38,12 +38,13 @@ static int resume(struct vfm_mig *m, struct vfm_mdev *d)
 static void write_stale(struct vfm_mig *m, struct vfm_mdev *d, const char *buf, size_t len)
 {
 	int stale = d->data_fd;
+	unsigned int stale_sess = d->sess;
 	ssize_t n;
 
 	d->data_fd = -1;	/* kept open across the reset on purpose */
 	vfm_mdev_reset(d, "misbehave-reset");
 	n = write(stale, buf, len);
-	vfm_mdev_note(d, VFM_EV_WRITE, len, n < 0 ? -errno : n);
+	vfm_mdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? -errno : n, stale_sess);
 	fprintf(stderr, "vfiomig: %s: misbehave: write to a data_fd while RUNNING: %s\n",
 		d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
 	close(stale);
@@ -60,6 +61,7 @@ static int write_old_session(struct vfm_mig *m, struct vfm_mdev *d, const char *
 			     size_t len)
 {
 	int old = d->data_fd, ret;
+	unsigned int old_sess = d->sess;
 	ssize_t n;
 
 	d->data_fd = -1;	/* kept open across the reset on purpose */
@@ -68,7 +70,7 @@ static int write_old_session(struct vfm_mig *m, struct vfm_mdev *d, const char *
 	ret = resume(m, d);
 	if (!ret) {
 		n = write(old, buf, len);
-		vfm_mdev_note(d, VFM_EV_WRITE, len, n < 0 ? -errno : n);
+		vfm_mdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? -errno : n, old_sess);
 		fprintf(stderr, "vfiomig: %s: misbehave: write to the old data_fd of a new RESUMING session: %s\n",
 			d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
 	}

@@ -16,12 +16,20 @@ static uint64_t vfm_event_seq;
 
 void vfm_mdev_note(struct vfm_mdev *d, enum vfm_ev_kind kind, uint64_t len, int64_t ret)
 {
+	bool data = kind == VFM_EV_READ || kind == VFM_EV_WRITE || kind == VFM_EV_PRECOPY_INFO;
+
+	vfm_mdev_note_sess(d, kind, len, ret, data ? d->sess : 0);
+}
+
+void vfm_mdev_note_sess(struct vfm_mdev *d, enum vfm_ev_kind kind, uint64_t len, int64_t ret,
+			unsigned int sess)
+{
 	int saved = errno;
 	struct vfm_event *e = d->nevents ? &d->events[d->nevents - 1] : NULL;
 
 	/* Consecutive transfers that moved data: one event. */
 	if (e && e->kind == kind && (kind == VFM_EV_READ || kind == VFM_EV_WRITE) &&
-	    e->ret > 0 && ret > 0) {
+	    e->ret > 0 && ret > 0 && e->sess == sess) {
 		e->calls++;
 		e->len += len;
 		e->ret += ret;
@@ -47,6 +55,7 @@ void vfm_mdev_note(struct vfm_mdev *d, enum vfm_ev_kind kind, uint64_t len, int6
 	e->calls = 1;
 	e->len = len;
 	e->ret = ret;
+	e->sess = sess;
 out:
 	errno = saved;
 }

@@ -249,7 +249,7 @@ int vfm_mdev_set(struct vfm_mdev *d, uint32_t to, uint32_t recover, const char *
 	a->how = o.how;
 	a->after = o.now;
 	d->state = o.now;
-	vfm_mdev_note(d, VFM_EV_SET, 0, o.err);
+	vfm_mdev_note_sess(d, VFM_EV_SET, 0, o.err, new_fd >= 0 ? d->sessions + 1 : 0);
 	if (o.how == VFM_REC_RESET || o.how == VFM_REC_FAILED ||
 	    (!vfm_fsm_saving(o.now) && o.now != VFIO_DEVICE_STATE_RESUMING)) {
 		/* The session is over: the fd would only read EOF or errors. */
@@ -266,6 +266,7 @@ int vfm_mdev_set(struct vfm_mdev *d, uint32_t to, uint32_t recover, const char *
 			return -EBADF;
 		}
 		d->data_fd = new_fd;
+		d->sess = ++d->sessions;
 	}
 	return o.err;
 }

@@ -31,6 +31,9 @@ int vfm_mdev_reset(struct vfm_mdev *d, const char *phase);
  * @ret.  Keeps errno.
  */
 void vfm_mdev_note(struct vfm_mdev *d, enum vfm_ev_kind kind, uint64_t len, int64_t ret);
+/* The same, for a data_fd of session @sess (or, for a SET, the one it started). */
+void vfm_mdev_note_sess(struct vfm_mdev *d, enum vfm_ev_kind kind, uint64_t len, int64_t ret,
+			unsigned int sess);
 /* Record the first failure: step, device (or NULL), -errno, message. */
 int vfm_mig_fail(struct vfm_mig *m, const char *step, const struct vfm_mdev *d, int err,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -75,6 +75,23 @@ static int member_int(struct hctx *c, struct json_object *o, const char *key, lo
 	return 0;
 }
 
+/* An optional data transfer session number: 0 when absent. */
+static int member_session(struct hctx *c, struct json_object *o, const char *key,
+			  unsigned int *sess)
+{
+	long long n;
+
+	*sess = 0;
+	if (!json_object_object_get_ex(o, key, NULL))
+		return 0;
+	if (member_int(c, o, key, &n))
+		return -1;
+	if (n < 1 || n > UINT32_MAX)
+		return hfail(c, "%s %lld is not a session number (1..%u)", key, n, UINT32_MAX);
+	*sess = n;
+	return 0;
+}
+
 /* A state by name; "UNKNOWN" (after a failed recovery) if @unknown_ok. */
 static int member_state(struct hctx *c, struct json_object *o, const char *key, uint32_t *state,
 			bool unknown_ok)
@@ -138,7 +155,8 @@ static int one_event(struct hctx *c, struct json_object *e, const char *const *d
 	if (!strcmp(kind, "set")) {
 		if (member_state(c, e, "from", &from, true) ||
 		    member_state(c, e, "to", &ev.to, false) ||
-		    member_state(c, e, "after", &after, true) || member_int(c, e, "errno", &err))
+		    member_state(c, e, "after", &after, true) || member_int(c, e, "errno", &err) ||
+		    member_session(c, e, "new_session", &ev.sess))
 			return -1;
 		ev.ret = -err;
 		ev.ret_known = true;
@@ -162,7 +180,8 @@ static int one_event(struct hctx *c, struct json_object *e, const char *const *d
 		return err ? 0 : emit(c, &ev, MC_RESET, text);
 	}
 	if (!strcmp(kind, "read") || !strcmp(kind, "write")) {
-		if (member_int(c, e, "len", &n) || member_int(c, e, "ret", &ev.ret))
+		if (member_int(c, e, "len", &n) || member_int(c, e, "ret", &ev.ret) ||
+		    member_session(c, e, "session", &ev.sess))
 			return -1;
 		if (n < 0)
 			return hfail(c, "len %lld is negative", n);
@@ -170,7 +189,7 @@ static int one_event(struct hctx *c, struct json_object *e, const char *const *d
 		return emit(c, &ev, kind[0] == 'r' ? MC_READ : MC_WRITE, text);
 	}
 	if (!strcmp(kind, "precopy_info")) {
-		if (member_int(c, e, "ret", &ev.ret))
+		if (member_int(c, e, "ret", &ev.ret) || member_session(c, e, "session", &ev.sess))
 			return -1;
 		return emit(c, &ev, MC_PRECOPY_INFO, text);
 	}

@@ -108,6 +108,16 @@ static int kv_num(const char *words, const char *key, long long *num, char *why)
 	return 0;
 }
 
+/* An optional KEY=N: 0 and @num untouched when absent. */
+static int kv_num_opt(const char *words, const char *key, long long *num, bool *present,
+		      char *why)
+{
+	char v[32];
+
+	*present = !kv(words, key, v, sizeof(v));
+	return *present ? kv_num(words, key, num, why) : 0;
+}
+
 static int parse_mock(const char *line, struct mc_event *ev, char *why)
 {
 	char event[24];
@@ -133,9 +143,20 @@ static int parse_mock(const char *line, struct mc_event *ev, char *why)
 	} else if (!strcmp(event, "read") || !strcmp(event, "write") ||
 		   !strcmp(event, "precopy_info")) {
 		ev->kind = event[0] == 'r' ? MC_READ : event[0] == 'w' ? MC_WRITE : MC_PRECOPY_INFO;
-		if (kv_num(line, "len", &n, why) || kv_num(line, "ret", &ev->ret, why))
+		long long sess = 0, live = 0;
+		bool has_sess, has_live;
+
+		if (kv_num(line, "len", &n, why) || kv_num(line, "ret", &ev->ret, why) ||
+		    kv_num_opt(line, "sess", &sess, &has_sess, why) ||
+		    kv_num_opt(line, "live", &live, &has_live, why))
 			return -1;
+		if (has_sess != has_live || sess < 0 || sess > UINT32_MAX || live < 0 ||
+		    live > UINT32_MAX)
+			return fail(why, "sess= and live= go together, each 0..%u", UINT32_MAX);
 		ev->len = n;
+		ev->sess = sess;
+		ev->live = live;
+		ev->live_known = has_live;
 	} else if (!strcmp(event, "p2p")) {
 		ev->kind = MC_P2P;
 		if (kv(line, "peer", ev->peer, sizeof(ev->peer)))

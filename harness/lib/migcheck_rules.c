@@ -21,6 +21,8 @@ struct mc_device {
 	uint32_t state;
 	int at_eof;		/* the STOP_COPY stream was read to its end */
 	int precopy_abandoned;	/* for S-2 */
+	unsigned int sess;	/* the last session a SET started (harness reports) */
+	bool sess_resuming;	/* ... and whether it is a resuming one */
 	/*
 	 * Candidates from the arcs of a walk whose target is not known yet (a
 	 * mock log prints the SET's target after its arcs): P-1 and U-11 are
@@ -186,6 +188,8 @@ static void observable(const struct mc_events *e, bool obs[MIG_RULE_NR])
 		default:
 			break;
 		}
+		if (e->ev[i].sess && e->ev[i].kind != MC_SET)
+			obs[MIG_RULE_U8] = true;
 	}
 	/* U-11 needs the reads of a STOP_COPY session and the arc out of it. */
 	obs[MIG_RULE_U11] = obs[MIG_RULE_U11] && obs[MIG_RULE_P1];
@@ -199,6 +203,32 @@ static int rule_by_id(const char *id)
 		if (!strcmp(id, mig_rule_id(r)))
 			return r;
 	return -1;
+}
+
+/*
+ * The device's live session for a read (saving) or a write (resuming), as a
+ * harness report shows it: the last one a SET started, while the device is
+ * still in a state of that transfer.  0: none.
+ */
+static unsigned int live_session(const struct mc_device *d, bool write)
+{
+	bool live = d->sess_resuming ? write && d->state == VFIO_DEVICE_STATE_RESUMING :
+				       !write && mig_state_saving(d->state);
+
+	return live ? d->sess : 0;
+}
+
+/* U-8: a data_fd of an older session used while a newer one is live. */
+static void u8(struct mc_state *st, const struct mc_device *d, const struct mc_event *ev)
+{
+	unsigned int live;
+
+	if (!ev->sess)
+		return;
+	live = ev->live_known ? ev->live : live_session(d, ev->kind == MC_WRITE);
+	if (mig_breaks_u8(ev->sess, live))
+		breaks(st, MIG_RULE_U8, ev, "%s: the data_fd of session %u used while session %u is live",
+		       d->name, ev->sess, live);
 }
 
 static void step(struct mc_state *st, const struct mc_event *ev)
@@ -242,9 +272,14 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 			       mig_state_name(ev->to), ev->ret);
 		if (ev->ret == 0 && ev->to == VFIO_DEVICE_STATE_RUNNING && d->state == ev->to)
 			d->precopy_abandoned = 0;
+		if (ev->ret == 0 && ev->sess) {
+			d->sess = ev->sess;
+			d->sess_resuming = ev->to == VFIO_DEVICE_STATE_RESUMING;
+		}
 		break;
 	case MC_READ:
 	case MC_WRITE:
+		u8(st, d, ev);
 		if (mig_breaks_u9(d->state, ev->kind == MC_WRITE))
 			breaks(st, MIG_RULE_U9, ev, "%s: %s in %s", d->name,
 			       ev->kind == MC_WRITE ? "write" : "read", mig_state_name(d->state));
@@ -252,6 +287,7 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 			d->at_eof = 1;
 		break;
 	case MC_PRECOPY_INFO:
+		u8(st, d, ev);
 		if (mig_breaks_u10(d->state))
 			breaks(st, MIG_RULE_U10, ev, "%s: PRECOPY_INFO in %s", d->name,
 			       mig_state_name(d->state));

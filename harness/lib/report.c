@@ -115,6 +115,8 @@ static json_object *event_json(const struct vfm_mdev *d, const struct vfm_event 
 		if (e->kind == VFM_EV_SET && a->err)
 			json_object_object_add(o, "recovery", json_object_new_string(
 				vfm_recovery_name(a->how)));
+		if (e->sess)
+			json_object_object_add(o, "new_session", json_object_new_int(e->sess));
 		break;
 	case VFM_EV_READ:
 	case VFM_EV_WRITE:
@@ -123,6 +125,8 @@ static json_object *event_json(const struct vfm_mdev *d, const struct vfm_event 
 		/* fall through */
 	case VFM_EV_PRECOPY_INFO:
 		json_object_object_add(o, "ret", json_object_new_int64(e->ret));
+		if (e->sess)
+			json_object_object_add(o, "session", json_object_new_int(e->sess));
 		break;
 	}
 	return o;

@@ -346,6 +346,19 @@ TEST(data_fd_rules)
 		"5 1 A arc from=STOP_COPY to=STOP ret=0",
 		NULL
 	};
+	/* A reset ends session 1; session 2 is live when 1's fd is written. */
+#define U8_TRACE(s1, s2)						\
+		"1 1 A arc from=RUNNING to=RESUMING ret=0",		\
+		"2 1 A set to=RESUMING ret=0",				\
+		"3 1 A write len=4096 ret=4096" s1,			\
+		"4 1 A reset state=RUNNING vm=0",			\
+		"5 1 A arc from=RUNNING to=RESUMING ret=0",		\
+		"6 1 A set to=RESUMING ret=0",				\
+		"7 1 A write len=4096 ret=-19" s2,			\
+		NULL
+	static const char *const u8[] = { U8_TRACE(" sess=1 live=1", " sess=1 live=2") };
+	static const char *const u8_unknown[] = { U8_TRACE("", "") };
+	static const char *const u8_bad[] = { "1 1 A write len=1 ret=1 sess=1", NULL };
 	/* The walk's first arc fails: the set reports it, in RESUMING still. */
 	static const char *const u14[] = {
 		"1 1 A arc from=RUNNING to=RESUMING ret=0",
@@ -360,6 +373,9 @@ TEST(data_fd_rules)
 	EXPECT_STREQ("U-10", failing(MC_FMT_MOCK, u10));
 	EXPECT_STREQ("U-11", failing(MC_FMT_MOCK, u11));
 	EXPECT_STREQ("U-14", failing(MC_FMT_MOCK, u14));
+	EXPECT_STREQ("U-8", failing(MC_FMT_MOCK, u8));
+	EXPECT_STREQ("", failing(MC_FMT_MOCK, u8_unknown));	/* older logs: n/a */
+	EXPECT_STREQ("PARSE ERROR", failing(MC_FMT_MOCK, u8_bad));
 }
 
 TEST(precopy_restarted_through_stop_breaks_s2)
@@ -555,6 +571,19 @@ TEST(harness_misbehaviours)
 		S(2, "D", "RUNNING", "RESUMING", "RESUMING") ","
 		RST(3, "C") "," WR(4, "C", -22) ","
 		S(5, "C", "RUNNING", "RESUMING", "RESUMING") "," WR(6, "C", 4096))));
+	/* stale-data-fd: session 1's fd written while session 2 is live. */
+#define RESUME_SESSION(seq, n) EV(seq, "C", "'event':'set','from':'RUNNING','to':'RESUMING'," \
+				  "'after':'RESUMING','errno':0,'new_session':" #n)
+#define WR_SESSION(seq, ret, n) EV(seq, "C", "'event':'write','calls':1,'len':4096,'ret':" \
+				   #ret ",'session':" #n)
+	EXPECT_STREQ("U-8", hfailing(SIDE("destination", DEV("C"),
+		RESUME_SESSION(1, 1) "," RST(2, "C") "," RESUME_SESSION(3, 2) ","
+		WR_SESSION(4, -19, 1) "," WR_SESSION(5, 4096, 2))));
+	EXPECT_STREQ("", hfailing(SIDE("destination", DEV("C"),
+		RESUME_SESSION(1, 1) "," RST(2, "C") "," RESUME_SESSION(3, 2) ","
+		WR_SESSION(4, 4096, 2))));
+	EXPECT_STREQ("PARSE ERROR", hfailing(SIDE("destination", DEV("C"),
+		RESUME_SESSION(1, 1) "," WR_SESSION(2, 4096, 0))));
 	/* leave-resuming-early: RESUMING -> STOP refused, the stream incomplete. */
 	EXPECT_STREQ("U-14", hfailing(SIDE("destination", DEV("C"),
 		S(1, "C", "RUNNING", "RESUMING", "RESUMING") "," WR(2, "C", 4096) ","
