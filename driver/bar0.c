@@ -176,31 +176,6 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 	}
 }
 
-/* True for the registers that are 64 bits wide. */
-bool mock_reg_is64(u32 reg)
-{
-	switch (reg) {
-	case MOCK_REG_MEM_SIZE:
-	case MOCK_REG_MEM_ADDR:
-	case MOCK_REG_WL_SEED:
-	case MOCK_REG_WL_WRITES:
-	case MOCK_REG_DIGEST:
-	case MOCK_REG_DROPPED_WRITES:
-	case MOCK_REG_P2P_WIN_OFF:
-	case MOCK_REG_P2P_WIN_SIZE:
-	case MOCK_REG_P2P_TX:
-	case MOCK_REG_P2P_RX:
-	case MOCK_REG_P2P_DROPPED:
-	case MOCK_REG_DMA_BASE:
-	case MOCK_REG_DMA_SIZE:
-	case MOCK_REG_DMA_SEED:
-	case MOCK_REG_DMA_WRITES:
-	case MOCK_REG_DMA_FAULTS:
-		return true;
-	}
-	return false;
-}
-
 /* The register an access at @off belongs to (64-bit ones span 8 bytes). */
 static u32 mock_reg_of(u32 off)
 {

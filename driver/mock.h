@@ -277,7 +277,6 @@ void mock_log_debugfs(struct mock_device *m);
 /* bar0.c: the emulated register file. */
 void mock_regs_debugfs(struct mock_device *m, struct dentry *dir);
 void mock_reg_access(struct mock_device *m, u32 off, u64 *val, size_t size, bool write);
-bool mock_reg_is64(u32 reg);
 ssize_t mock_bar0_rw(struct mock_device *m, char __user *buf, size_t count,
 		     loff_t pos, bool write);
 long mock_region_info(struct mock_device *m, void __user *arg);

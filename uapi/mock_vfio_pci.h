@@ -73,6 +73,31 @@
 #define MOCK_REG_DMA_FAULTS		0x0b8	/* RO 64: DMA writes to unmapped IOVAs */
 #define MOCK_REG_END			0x0c0
 
+/* The 64-bit registers (8-byte accesses allowed), for driver and users alike. */
+static inline int mock_reg_is64(__u32 reg)
+{
+	switch (reg) {
+	case MOCK_REG_MEM_SIZE:
+	case MOCK_REG_MEM_ADDR:
+	case MOCK_REG_WL_SEED:
+	case MOCK_REG_WL_WRITES:
+	case MOCK_REG_DIGEST:
+	case MOCK_REG_DROPPED_WRITES:
+	case MOCK_REG_P2P_WIN_OFF:
+	case MOCK_REG_P2P_WIN_SIZE:
+	case MOCK_REG_P2P_TX:
+	case MOCK_REG_P2P_RX:
+	case MOCK_REG_P2P_DROPPED:
+	case MOCK_REG_DMA_BASE:
+	case MOCK_REG_DMA_SIZE:
+	case MOCK_REG_DMA_SEED:
+	case MOCK_REG_DMA_WRITES:
+	case MOCK_REG_DMA_FAULTS:
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * P2P fabric: every mock device has a fabric id (MOCK_REG_FABRIC_ID and
  * sysfs mock/fabric_id, never 0).  A device programmed with a peer, a window

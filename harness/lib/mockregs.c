@@ -20,38 +20,13 @@ bool vfm_mock_bound(const char *bdf)
 	       !strcmp(drv, MOCK_VFIO_PCI_DRIVER_NAME);
 }
 
-static int reg_width(uint32_t reg)
-{
-	switch (reg) {
-	case MOCK_REG_MEM_SIZE:
-	case MOCK_REG_MEM_ADDR:
-	case MOCK_REG_WL_SEED:
-	case MOCK_REG_WL_WRITES:
-	case MOCK_REG_DIGEST:
-	case MOCK_REG_DROPPED_WRITES:
-	case MOCK_REG_P2P_WIN_OFF:
-	case MOCK_REG_P2P_WIN_SIZE:
-	case MOCK_REG_P2P_TX:
-	case MOCK_REG_P2P_RX:
-	case MOCK_REG_P2P_DROPPED:
-	case MOCK_REG_DMA_BASE:
-	case MOCK_REG_DMA_SIZE:
-	case MOCK_REG_DMA_SEED:
-	case MOCK_REG_DMA_WRITES:
-	case MOCK_REG_DMA_FAULTS:
-		return 8;
-	default:
-		return 4;
-	}
-}
-
 static int access_reg(const struct vfm_device *dev, uint32_t reg, uint64_t *val, bool write)
 {
 	struct vfio_region_info info = {
 		.argsz = sizeof(info),
 		.index = VFIO_PCI_BAR0_REGION_INDEX,
 	};
-	int width = reg_width(reg);
+	int width = mock_reg_is64(reg) ? 8 : 4;
 	ssize_t n;
 
 	if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info)) {

@@ -42,12 +42,7 @@ long mock_bar0_access(const struct vfm_device *dev, uint64_t off, void *buf,
 uint64_t mock_rd(const struct vfm_device *dev, uint32_t reg)
 {
 	uint64_t val = 0;
-	size_t size = reg == MOCK_REG_MEM_SIZE || reg == MOCK_REG_MEM_ADDR ||
-		      reg == MOCK_REG_WL_SEED || reg == MOCK_REG_WL_WRITES ||
-		      reg == MOCK_REG_DIGEST || reg == MOCK_REG_DROPPED_WRITES ||
-		      reg == MOCK_REG_DMA_BASE || reg == MOCK_REG_DMA_SIZE ||
-		      reg == MOCK_REG_DMA_SEED || reg == MOCK_REG_DMA_WRITES ||
-		      reg == MOCK_REG_DMA_FAULTS ? 8 : 4;
+	size_t size = mock_reg_is64(reg) ? 8 : 4;
 
 	if (mock_bar0_access(dev, reg, &val, size, false) != (long)size) {
 		fprintf(stderr, "%s: BAR0 read at 0x%x: %s\n", dev->bdf, reg, strerror(errno));
@@ -58,9 +53,7 @@ uint64_t mock_rd(const struct vfm_device *dev, uint32_t reg)
 
 void mock_wr(const struct vfm_device *dev, uint32_t reg, uint64_t val)
 {
-	size_t size = reg == MOCK_REG_MEM_ADDR || reg == MOCK_REG_WL_SEED ||
-		      reg == MOCK_REG_DMA_BASE || reg == MOCK_REG_DMA_SIZE ||
-		      reg == MOCK_REG_DMA_SEED ? 8 : 4;
+	size_t size = mock_reg_is64(reg) ? 8 : 4;
 
 	if (mock_bar0_access(dev, reg, &val, size, true) != (long)size) {
 		fprintf(stderr, "%s: BAR0 write at 0x%x: %s\n", dev->bdf, reg, strerror(errno));
