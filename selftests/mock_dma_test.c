@@ -94,10 +94,29 @@ static unsigned int popcount_words(const uint64_t *w, unsigned int n)
 	return c;
 }
 
+/* The DMA logging knobs back to the device's defaults. */
+static void dma_log_knobs_off(void)
+{
+	mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
+	mock_debugfs_write(bdf, "dma_log_page_size", "0");
+	mock_debugfs_write(bdf, "dma_log_fail_report", "0");
+}
+
+/* Open the device, reset, with NPAGES zeroed pages mapped at IOVA_BASE for its DMA. */
+static void open_with_window(struct __test_metadata *_metadata, struct vfm_device *dev,
+			     uint8_t **buf)
+{
+	ASSERT_EQ(0, vfm_device_open(bdf, dev));
+	ASSERT_EQ(0, ioctl(dev->fd, VFIO_DEVICE_RESET));
+	*buf = mmap(NULL, NPAGES * PS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, *buf);
+	memset(*buf, 0, NPAGES * PS);
+	ASSERT_EQ(0, vfm_dma_map(dev, *buf, IOVA_BASE, NPAGES * PS));
+}
+
 FIXTURE(dma) {
 	struct vfm_device dev;
 	uint8_t *buf;
-	bool mapped;
 };
 
 FIXTURE_SETUP(dma)
@@ -106,17 +125,8 @@ FIXTURE_SETUP(dma)
 	self->buf = MAP_FAILED;
 	if (!mock_bound(bdf))
 		SKIP(return, "%s is not bound to mock-vfio-pci", bdf);
-	ASSERT_EQ(0, vfm_device_open(bdf, &self->dev));
-	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_RESET));
-	self->buf = mmap(NULL, NPAGES * PS, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
-	memset(self->buf, 0, NPAGES * PS);
-	ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf, IOVA_BASE, NPAGES * PS));
-	self->mapped = true;
-	mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
-	mock_debugfs_write(bdf, "dma_log_page_size", "0");
-	mock_debugfs_write(bdf, "dma_log_fail_report", "0");
+	open_with_window(_metadata, &self->dev, &self->buf);
+	dma_log_knobs_off();
 }
 
 FIXTURE_TEARDOWN(dma)
@@ -126,8 +136,7 @@ FIXTURE_TEARDOWN(dma)
 		vfm_device_close(&self->dev);
 	if (self->buf != MAP_FAILED)
 		munmap(self->buf, NPAGES * PS);
-	mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
-	mock_debugfs_write(bdf, "dma_log_page_size", "0");
+	dma_log_knobs_off();
 }
 
 /* The device writes the memory behind its window, and only there. */
@@ -410,13 +419,7 @@ FIXTURE_SETUP(log)
 	snprintf(val, sizeof(val), "%u", variant->max_ranges);
 	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_max_ranges", val));
 	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_fail_report", "0"));
-	ASSERT_EQ(0, vfm_device_open(bdf, &self->dev));
-	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_RESET));
-	self->buf = mmap(NULL, NPAGES * PS, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
-	memset(self->buf, 0, NPAGES * PS);
-	ASSERT_EQ(0, vfm_dma_map(&self->dev, self->buf, IOVA_BASE, NPAGES * PS));
+	open_with_window(_metadata, &self->dev, &self->buf);
 }
 
 FIXTURE_TEARDOWN(log)
@@ -425,9 +428,7 @@ FIXTURE_TEARDOWN(log)
 		vfm_device_close(&self->dev);
 	if (self->buf != MAP_FAILED)
 		munmap(self->buf, NPAGES * PS);
-	mock_debugfs_write(bdf, "dma_log_page_size", "0");
-	mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
-	mock_debugfs_write(bdf, "dma_log_fail_report", "0");
+	dma_log_knobs_off();
 }
 
 /*
