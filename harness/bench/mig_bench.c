@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
