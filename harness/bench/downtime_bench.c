@@ -5,7 +5,9 @@
  *
  * - 1, 2 and 4-device migrations without pre-copy, against the ideal
  *   downtime: the stop-copy bytes moved at the guest's memcpy bandwidth
- *   (target <= 1.5);
+ *   (target <= 1.5), with vfio-migrate's default transport (the stream
+ *   through shared memory), and one device with the stream through the
+ *   socket for comparison;
  * - one large device with a workload dirtying memory, pre-copy against
  *   no pre-copy (target <= 0.2).
  *
@@ -157,6 +159,11 @@ int main(int argc, char **argv)
 		printf("  %u device%s: downtime %8.1f ms, stop-copy %6.1f MiB, ideal %7.1f ms: ratio %.2f (target <= 1.5)\n",
 		       n, n == 1 ? " " : "s", ms, bytes / 1048576.0, ideal, ms / ideal);
 	}
+	/* For comparison: the stream through the socket, as between machines. */
+	if (median(1, "--no-precopy --transport socket", &ms, &bytes))
+		return 1;
+	printf("  1 device, stream through the socket: downtime %8.1f ms, ratio %.2f (no target)\n",
+	       ms, ms / (bytes / bw * 1e3));
 
 	if (set_mem(bdf[0], large) || set_mem(bdf[4], large)) {
 		fprintf(stderr, "downtime-bench: cannot set mem_size %lu MiB\n", large);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vfio-migrate migrate: source and destination as two processes joined by a
- * socket, as two VMMs would be (the socket carries the stream one way and
- * the return path the other), or one side against a file.
+ * socket, as two VMMs would be, or one side against a file.  The socket is
+ * the return path (switchover-ack, the destination's result); the stream
+ * goes through a shared-memory ring (--transport shm, the default: the
+ * device data is copied once, by the source's data_fd read) or through the
+ * socket too (--transport socket: two more copies, as between machines).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 #include "vfmmig.h"
 #include "vfmmock.h"
 #include "vfmram.h"
+#include "vfmring.h"
 #include "mock_vfio_pci.h"
 #include "cli.h"
 #include "report.h"
@@ -32,6 +37,7 @@ struct args {
 	long p2p;			/* P2P writes/s between mock sources, -1: none */
 	uint64_t ram_size;		/* guest RAM migrated with the devices, 0: none */
 	long dma;			/* DMA writes/s of mock sources into the RAM, -1: none */
+	bool socket_transport;		/* the stream through the socket, not a ring */
 	struct vfm_ram *ram;
 	struct mon_snap mon;		/* the monitor before the migration */
 	struct vfm_mig_opts opts;
@@ -54,6 +60,8 @@ static void usage(FILE *f)
 		"  --ram SIZE                 migrate SIZE (e.g. 64M) of guest RAM, mapped for every\n"
 		"                             device's DMA, dirty pages from DMA logging (both sides)\n"
 		"  --dma RATE                 mock sources: DMA engine writes RATE times/s into the RAM\n"
+		"  --transport shm|socket     the stream between the two processes: a shared-memory\n"
+		"                             ring (default) or the socket, as between two machines\n"
 		"  --json FILE                full report (JSON)\n"
 		"  --timeline FILE.svg        one lane per device, its states over time\n"
 		"  --misbehave MODE           a deliberately wrong VMM (testing monitors), never default;\n"
@@ -91,6 +99,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "p2p", required_argument, NULL, 'q' },
 		{ "ram", required_argument, NULL, 'R' },
 		{ "dma", required_argument, NULL, 'D' },
+		{ "transport", required_argument, NULL, 'x' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeline", required_argument, NULL, 'T' },
 		{ "misbehave", required_argument, NULL, 'm' },
@@ -157,6 +166,13 @@ static int parse(int argc, char **argv, struct args *a)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'x':
+			if (strcmp(optarg, "shm") && strcmp(optarg, "socket")) {
+				fprintf(stderr, "vfio-migrate: --transport %s: shm or socket\n", optarg);
+				return -1;
+			}
+			a->socket_transport = !strcmp(optarg, "socket");
 			break;
 		case 'j':
 			a->json = optarg;
@@ -295,8 +311,18 @@ static void report_dma(struct vfm_mig *m, json_object *r)
 	json_object_object_add(ram, "dma_writes", w);
 }
 
-/* The destination process: its result goes back over the socket. */
-static int run_dest(struct args *a, int fd, int rp_fd)
+/*
+ * Between the two processes of one migration, the stream goes through a
+ * ring this large: several 1 MiB records in flight, so neither side waits
+ * for the other record by record.
+ */
+#define RING_SIZE	(8 << 20)
+
+/*
+ * The destination process: the stream from @ring or, without one, the
+ * socket @fd; its result goes back over the socket.
+ */
+static int run_dest(struct args *a, struct vfm_ring *ring, int fd)
 {
 	struct vfm_mig m;
 	int ret;
@@ -304,10 +330,13 @@ static int run_dest(struct args *a, int fd, int rp_fd)
 	ret = vfm_mig_open(&m, VFM_DEST, a->dst, a->ndst, &a->opts);
 	if (!ret)
 		ret = attach_ram(a, &m);
-	if (ret && rp_fd >= 0)
-		vfm_mig_send_result(&m, rp_fd);
+	if (ret && fd >= 0) {
+		if (ring)
+			vfm_ring_close_read(ring);
+		vfm_mig_send_result(&m, fd);
+	}
 	if (!ret)
-		ret = vfm_mig_dest(&m, fd, rp_fd);
+		ret = ring ? vfm_mig_dest_ring(&m, ring, fd) : vfm_mig_dest(&m, fd, fd);
 	vfm_mig_shutdown(&m);
 	vfm_ram_free(a->ram);
 	return ret ? 1 : 0;
@@ -339,6 +368,8 @@ static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
 	json_object *r = vfm_mig_report(src, dst_side);
 	int ret = src->err ? 1 : 0;
 
+	json_object_object_add(r, "transport", json_object_new_string(
+		a->save ? "file" : a->socket_transport ? "socket" : "shm"));
 	mon_after(a, r);
 	report_dma(src, r);
 
@@ -365,6 +396,7 @@ static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
 static int migrate(struct args *a)
 {
 	int sv[2], status = 0, ret;
+	struct vfm_ring *ring = NULL;
 	struct vfm_mig src;
 	pid_t pid;
 
@@ -378,37 +410,55 @@ static int migrate(struct args *a)
 		vfm_ram_free(a->ram);
 		return 2;
 	}
+	if (!a->socket_transport) {
+		ring = vfm_ring_create(RING_SIZE);
+		if (!ring) {
+			fprintf(stderr, "vfio-migrate: shared-memory ring of %d MiB: %s\n",
+				RING_SIZE >> 20, strerror(errno));
+			goto err;
+		}
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		perror("vfio-migrate: socketpair");
-		vfm_mig_shutdown(&src);
-		return 1;
+		goto err;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		perror("vfio-migrate: fork");
-		vfm_mig_shutdown(&src);
-		return 1;
+		close(sv[0]);
+		close(sv[1]);
+		goto err;
 	}
 	if (pid == 0) {
 		/* The source's device fds are not ours to hold, nor its RAM (not forked). */
 		close(sv[0]);
 		vfm_mig_close(&src);
 		a->ram = NULL;
-		_exit(run_dest(a, sv[1], sv[1]));
+		_exit(run_dest(a, ring, sv[1]));
 	}
 	close(sv[1]);
 	start_workload(&src, a->workload);
 	start_p2p(&src, a->p2p);
 	start_dma(&src, a);
-	vfm_mig_source(&src, sv[0], sv[0]);
+	if (ring)
+		vfm_mig_source_ring(&src, ring, sv[0]);
+	else
+		vfm_mig_source(&src, sv[0], sv[0]);
 	close(sv[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		fprintf(stderr, "vfio-migrate: the destination process died (status 0x%x)\n", status);
+	vfm_ring_free(ring);
 	ret = finish(a, &src, src.peer_report);
 	vfm_mig_shutdown(&src);
 	vfm_ram_free(a->ram);
 	return ret;
+
+err:
+	vfm_ring_free(ring);
+	vfm_mig_shutdown(&src);
+	vfm_ram_free(a->ram);
+	return 1;
 }
 
 static int save(struct args *a)

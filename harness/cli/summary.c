@@ -139,6 +139,8 @@ void print_summary(FILE *f, json_object *r)
 			jint(r, "rounds") == 1 ? "" : "s", jstr(src, "switchover_reason", "-"));
 		if (jget(r, "downtime_ms"))
 			fprintf(f, ", downtime %.1f ms", jdbl(r, "downtime_ms", 0));
+		if (jget(r, "transport"))
+			fprintf(f, ", stream: %s", jstr(r, "transport", "?"));
 		fprintf(f, "\n");
 	} else {
 		fprintf(f, "migration FAILED at %s: %s\n", jstr(r, "step", "?"), jstr(r, "error", "?"));

@@ -20,6 +20,7 @@
 
 struct json_object;
 struct vfm_ram;
+struct vfm_ring;
 
 #define VFM_MAX_DEVICES		16
 #define VFM_STATE_UNKNOWN	0xffffffffU
@@ -210,11 +211,19 @@ int vfm_mig_attach_ram(struct vfm_mig *m, struct vfm_ram *ram);
  */
 int vfm_mig_source(struct vfm_mig *m, int out_fd, int rp_fd);
 /*
+ * The same through a shared-memory ring (vfmring.h) created before the
+ * destination was fork()ed; @rp_fd, a socket to the destination, is also
+ * how a wait on the ring notices that the destination is gone.
+ */
+int vfm_mig_source_ring(struct vfm_mig *m, struct vfm_ring *ring, int rp_fd);
+/*
  * Run the destination: load from @in_fd, validate (RESUMING -> STOP), start
  * in two phases.  With @rp_fd the result (a JSON report) is sent back.  On
  * failure every device is reset.
  */
 int vfm_mig_dest(struct vfm_mig *m, int in_fd, int rp_fd);
+/* The same, reading the ring vfm_mig_source_ring() writes. */
+int vfm_mig_dest_ring(struct vfm_mig *m, struct vfm_ring *ring, int rp_fd);
 /*
  * Send the destination's report as its result on @rp_fd: vfm_mig_dest()
  * does; a destination that fails before it (vfm_mig_open) must, so the

@@ -46,14 +46,31 @@
 #define VFM_STREAM_MAX_DATA		(64ULL << 20)
 #define VFM_STREAM_MAX_SECTIONS		64
 
-/* Writer: every call appends to @fd; the first error sticks in ->err. */
+struct vfm_ring;
+
+/*
+ * Writer: every call appends to @fd, or to a shared-memory ring
+ * (vfmring.h); the first error sticks in ->err.
+ */
 struct vfm_wstream {
 	int fd;
+	struct vfm_ring *ring;
 	int err;		/* 0 or the first -errno */
 	uint64_t bytes;		/* written so far */
+	/* vfm_ws_data_buf(): private */
+	void *buf, *resv;
+	size_t buf_size, buf_max;
 };
 
 void vfm_ws_init(struct vfm_wstream *ws, int fd);
+void vfm_ws_init_ring(struct vfm_wstream *ws, struct vfm_ring *ring);
+/*
+ * Into a ring: wait until the reader has taken everything written (a file
+ * descriptor has no such wait: returns at once).  Returns ws->err.
+ */
+int vfm_ws_drain(struct vfm_wstream *ws);
+/* Free what the writer allocated (not the fd or ring). */
+void vfm_ws_release(struct vfm_wstream *ws);
 void vfm_ws_file_header(struct vfm_wstream *ws);
 /* A START section: SETUP, END_OF_STATE, footer. */
 void vfm_ws_setup_section(struct vfm_wstream *ws, uint32_t id, const char *idstr,
@@ -61,6 +78,15 @@ void vfm_ws_setup_section(struct vfm_wstream *ws, uint32_t id, const char *idstr
 /* Open a PART or END section; close it with vfm_ws_section_end(). */
 void vfm_ws_section_begin(struct vfm_wstream *ws, uint8_t type, uint32_t id);
 void vfm_ws_data(struct vfm_wstream *ws, const void *buf, uint64_t len);
+/*
+ * A DATA record filled in place: up to @max bytes at the returned pointer
+ * (NULL: ws->err says why), then vfm_ws_data_commit() with the count
+ * actually there (0: no record).  Into a ring, the bytes land where the
+ * reader will find them, so a device's data_fd read() is their only copy;
+ * nothing else may be written in between.
+ */
+void *vfm_ws_data_buf(struct vfm_wstream *ws, size_t max);
+void vfm_ws_data_commit(struct vfm_wstream *ws, size_t len);
 /* @marker is END_OF_STATE or INIT_DATA_SENT; then the footer. */
 void vfm_ws_section_end(struct vfm_wstream *ws, uint32_t id, uint64_t marker);
 void vfm_ws_eof(struct vfm_wstream *ws);
@@ -83,9 +109,10 @@ struct vfm_item {
 	uint64_t size;		/* DATA */
 };
 
-/* Reader: a pull parser over a file descriptor that checks the grammar. */
+/* Reader: a pull parser over a file descriptor or a ring that checks the grammar. */
 struct vfm_rstream {
 	int fd;
+	struct vfm_ring *ring;
 	uint64_t off;		/* bytes consumed */
 	int err;		/* sticky -errno, see vfm_rs_next() */
 	char msg[160];		/* what was wrong, and where */
@@ -104,6 +131,7 @@ struct vfm_rstream {
 };
 
 void vfm_rs_init(struct vfm_rstream *rs, int fd);
+void vfm_rs_init_ring(struct vfm_rstream *rs, struct vfm_ring *ring);
 /*
  * The next item.  0 on success; on error a negative errno (sticky) and
  * rs->msg says what and at which offset:
@@ -120,5 +148,14 @@ void vfm_rs_init(struct vfm_rstream *rs, int fd);
 int vfm_rs_next(struct vfm_rstream *rs, struct vfm_item *it);
 /* Read up to @len bytes of the current DATA item; returns bytes read or -errno. */
 long vfm_rs_data(struct vfm_rstream *rs, void *buf, size_t len);
+/*
+ * Up to @len bytes of the current DATA item without copying them where the
+ * transport allows: *p points at them (in a ring) or at @scratch (@len
+ * bytes, filled from a file descriptor).  Returns their count or -errno;
+ * hand the count to vfm_rs_data_done() once they are used, before any
+ * other call.
+ */
+long vfm_rs_data_get(struct vfm_rstream *rs, void *scratch, size_t len, const void **p);
+void vfm_rs_data_done(struct vfm_rstream *rs, size_t len);
 
 #endif /* VFMSTREAM_H */

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "mig_internal.h"
+#include "vfmring.h"
 #include "vfmstream.h"
 #include "log.h"
 
@@ -109,21 +110,23 @@ static int load_data(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_rstream *
 	int ret;
 
 	while (left) {
-		long n = vfm_rs_data(rs, buf, left < BLOCK ? left : BLOCK);
+		const void *p;
+		long n = vfm_rs_data_get(rs, buf, left < BLOCK ? left : BLOCK, &p);
 
 		if (n < 0)
 			return vfm_mig_fail(m, "receive", d, n, "%s", rs->msg);
 		if (m->opts.misbehave == VFM_MB_WRITE_BEFORE_RESUMING && !d->stale_fd_written)
-			write_stale(m, d, buf, n);
+			write_stale(m, d, p, n);
 		if (m->opts.misbehave == VFM_MB_STALE_DATA_FD && !d->stale_fd_written) {
-			ret = write_old_session(m, d, buf, n);
+			ret = write_old_session(m, d, p, n);
 			if (ret)
 				return ret;
 		}
 		if (d->data_fd < 0)
 			return vfm_mig_fail(m, "load", d, -EBADF, "no RESUMING data_fd");
 		/* Segmentation need not match the source's (uAPI). */
-		ret = vfm_write_all(d->data_fd, buf, n, 0);
+		ret = vfm_write_all(d->data_fd, p, n, 0);
+		vfm_rs_data_done(rs, n);
 		vfm_mdev_note(d, VFM_EV_WRITE, n, ret ? ret : n);
 		if (ret)
 			return vfm_mig_fail(m, "load", d, ret, "write of the data_fd");
@@ -162,17 +165,13 @@ static int maybe_ack(struct vfm_mig *m, int rp_fd)
 	return 0;
 }
 
-static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
+static int run(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd, char *buf)
 {
-	struct vfm_rstream *rs = malloc(sizeof(*rs));
 	void *ram_buf = NULL;
 	struct vfm_item it;
 	unsigned int i;
 	int ret;
 
-	if (!rs)
-		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
-	vfm_rs_init(rs, in_fd);
 	/*
 	 * RUNNING -> RESUMING passes through STOP (RUNNING -> RUNNING_P2P ->
 	 * STOP -> RESUMING with P2P): a device must not stop while another
@@ -184,10 +183,8 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 		if (!(d->flags & VFIO_MIGRATION_P2P) || d->state != VFIO_DEVICE_STATE_RUNNING)
 			continue;
 		ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_RUNNING_P2P, d->state, "p2p-quiesce");
-		if (ret) {
-			free(rs);
+		if (ret)
 			return vfm_mig_fail(m, "p2p-quiesce", d, ret, "SET RUNNING_P2P");
-		}
 	}
 	ret = maybe_ack(m, rp_fd);	/* nothing to wait for: ack at once, as QEMU */
 	while (!ret) {
@@ -231,8 +228,10 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 			break;
 		}
 	}
-	free(rs);
 	free(ram_buf);
+	/* The source learns at once that nothing more will be read. */
+	if (rs->ring)
+		vfm_ring_close_read(rs->ring);
 	if (!ret)
 		ret = vfm_mig_ram_complete(m);
 	if (ret)
@@ -256,13 +255,14 @@ static int run(struct vfm_mig *m, int in_fd, int rp_fd, char *buf)
 	return ret;
 }
 
-int vfm_mig_dest(struct vfm_mig *m, int in_fd, int rp_fd)
+/* Either transport: @rs reads from a file descriptor or from a ring. */
+static int dest(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd)
 {
 	char *buf = malloc(BLOCK);
 	unsigned int i;
 	int ret;
 
-	ret = buf ? run(m, in_fd, rp_fd, buf) :
+	ret = buf ? run(m, rs, rp_fd, buf) :
 		    vfm_mig_fail(m, "setup", NULL, -ENOMEM, "buffer");
 	if (ret) {
 		m->rolled_back = true;
@@ -273,9 +273,31 @@ int vfm_mig_dest(struct vfm_mig *m, int in_fd, int rp_fd)
 	}
 	m->t_end = vfm_now_ns();
 	free(buf);
+	free(rs);
 	if (rp_fd >= 0)
 		vfm_mig_send_result(m, rp_fd);
 	return m->err;
+}
+
+int vfm_mig_dest(struct vfm_mig *m, int in_fd, int rp_fd)
+{
+	struct vfm_rstream *rs = malloc(sizeof(*rs));
+
+	if (!rs)
+		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
+	vfm_rs_init(rs, in_fd);
+	return dest(m, rs, rp_fd);
+}
+
+int vfm_mig_dest_ring(struct vfm_mig *m, struct vfm_ring *ring, int rp_fd)
+{
+	struct vfm_rstream *rs = malloc(sizeof(*rs));
+
+	if (!rs)
+		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
+	vfm_rs_init_ring(rs, ring);
+	vfm_ring_set_peer_fd(ring, rp_fd);
+	return dest(m, rs, rp_fd);
 }
 
 int vfm_mig_send_result(const struct vfm_mig *m, int rp_fd)

@@ -17,6 +17,7 @@
 
 #include "mig_internal.h"
 #include "vfmram.h"
+#include "vfmring.h"
 #include "vfmstream.h"
 #include "log.h"
 
@@ -101,7 +102,7 @@ static int precopy_info(struct vfm_mig *m, struct vfm_mdev *d)
 
 /* One pre-copy round of one device: one PART section. */
 static int precopy_round(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *ws,
-			 char *buf, bool *moved)
+			 bool *moved)
 {
 	uint64_t want;
 	int i, ret;
@@ -115,9 +116,14 @@ static int precopy_round(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstre
 	vfm_ws_section_begin(ws, VFM_SEC_PART, d - m->dev);
 	/* Short reads (allowed) make more reads, not a smaller round. */
 	for (i = 0; want; i++) {
-		ssize_t n = read(d->data_fd, buf, want < BLOCK ? want : BLOCK);
+		size_t ask = want < BLOCK ? want : BLOCK;
+		char *buf = vfm_ws_data_buf(ws, ask);
+		ssize_t n;
 
-		vfm_mdev_note(d, VFM_EV_READ, want < BLOCK ? want : BLOCK, n < 0 ? -errno : n);
+		if (!buf)
+			return ws->err;
+		n = read(d->data_fd, buf, ask);
+		vfm_mdev_note(d, VFM_EV_READ, ask, n < 0 ? -errno : n);
 
 		/* ENOMSG and 0 both mean "nothing now" in PRE_COPY (U-12). */
 		if ((n < 0 && errno == ENOMSG) || n == 0)
@@ -126,7 +132,7 @@ static int precopy_round(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstre
 			continue;
 		if (n < 0)
 			return vfm_mig_fail(m, "pre-copy", d, -errno, "read of the data_fd");
-		vfm_ws_data(ws, buf, n);
+		vfm_ws_data_commit(ws, n);
 		d->bytes_precopy += n;
 		want -= want < (uint64_t)n ? want : (uint64_t)n;
 		*moved = true;
@@ -151,7 +157,7 @@ static int precopy_round(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstre
  * is spent), and, with a return path, the destination has acknowledged that
  * it loaded all initial data (switchover-ack).
  */
-static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
+static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd)
 {
 	int64_t t0 = vfm_now_ns(), t_read = 0;
 	uint64_t moved_bytes = 0;
@@ -169,7 +175,7 @@ static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *b
 			if (!d->precopy)
 				continue;
 			any = true;
-			ret = precopy_round(m, d, ws, buf, &moved);
+			ret = precopy_round(m, d, ws, &moved);
 			if (ret)
 				return ret;
 			initial += d->initial_bytes;
@@ -229,7 +235,7 @@ static int precopy(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *b
 }
 
 /* STOP_COPY of one device, read to EOF into one END section. */
-static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *ws, char *buf)
+static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *ws)
 {
 	bool early = m->opts.misbehave == VFM_MB_EARLY_STOP_COPY_EXIT;
 	int ret;
@@ -256,9 +262,14 @@ static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *
 		 * early-stop-copy-exit: one small read, so EOF is not reached
 		 * unless pre-copy left less than 4 KiB for STOP_COPY.
 		 */
-		ssize_t n = read(d->data_fd, buf, early ? 4096 : BLOCK);
+		size_t ask = early ? 4096 : BLOCK;
+		char *buf = vfm_ws_data_buf(ws, ask);
+		ssize_t n;
 
-		vfm_mdev_note(d, VFM_EV_READ, early ? 4096 : BLOCK, n < 0 ? -errno : n);
+		if (!buf)
+			break;
+		n = read(d->data_fd, buf, ask);
+		vfm_mdev_note(d, VFM_EV_READ, ask, n < 0 ? -errno : n);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -269,7 +280,7 @@ static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *
 			return vfm_mig_fail(m, "stop-copy", d, -errno, "read of the data_fd");
 		if (n == 0)
 			break;
-		vfm_ws_data(ws, buf, n);
+		vfm_ws_data_commit(ws, n);
 		d->bytes_stopcopy += n;
 		if (ws->err)
 			break;
@@ -287,7 +298,7 @@ static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *
 	return 0;
 }
 
-static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
+static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd)
 {
 	unsigned int i;
 	bool result = false;
@@ -316,9 +327,15 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
 			return vfm_mig_fail(m, "pre-copy", d, ret, "SET PRE_COPY");
 		d->precopy = true;
 	}
-	ret = precopy(m, ws, rp_fd, buf);
+	ret = precopy(m, ws, rp_fd);
 	if (ret)
 		return ret == ws->err ? send_failed(m, ws, rp_fd) : ret;
+	/*
+	 * The destination catches up while the devices still run: pre-copy
+	 * data left in a ring would otherwise be loaded inside the downtime.
+	 */
+	if (vfm_ws_drain(ws))
+		return send_failed(m, ws, rp_fd);
 
 	/* Only an estimate (U-18); recorded for the report. */
 	for (i = 0; i < m->ndev; i++)
@@ -331,7 +348,7 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
 	if (ret)
 		return ret == ws->err ? send_failed(m, ws, rp_fd) : ret;
 	for (i = 0; i < m->ndev; i++) {
-		ret = stop_copy(m, &m->dev[i], ws, buf);
+		ret = stop_copy(m, &m->dev[i], ws);
 		if (ret)
 			return ret == ws->err ? send_failed(m, ws, rp_fd) : ret;
 	}
@@ -365,26 +382,43 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd, char *buf)
 	return 0;
 }
 
-int vfm_mig_source(struct vfm_mig *m, int out_fd, int rp_fd)
+/* Either transport: @ws writes to a file descriptor or to a ring. */
+static int source(struct vfm_mig *m, struct vfm_wstream *ws, int out_fd, int rp_fd)
 {
-	struct vfm_wstream ws;
-	char *buf = malloc(BLOCK);
-	int ret;
+	int ret = run(m, ws, rp_fd);
 
-	if (!buf)
-		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "buffer");
-	vfm_ws_init(&ws, out_fd);
-	ret = run(m, &ws, rp_fd, buf);
 	if (m->ram)
 		vfm_ram_log_stop(m->ram);
 	if (ret) {
 		/* Tell the destination now: a half stream makes it reset. */
-		shutdown(out_fd, SHUT_WR);
+		if (ws->ring)
+			vfm_ring_close_write(ws->ring);
+		else
+			shutdown(out_fd, SHUT_WR);
 		vfm_mig_restart_source(m);
 		if (rp_fd >= 0 && !m->peer_report)
 			poll_peer(m, rp_fd, 5000, NULL);
+	} else if (ws->ring) {
+		vfm_ring_close_write(ws->ring);
 	}
 	m->t_end = vfm_now_ns();
-	free(buf);
+	vfm_ws_release(ws);
 	return m->err;
+}
+
+int vfm_mig_source(struct vfm_mig *m, int out_fd, int rp_fd)
+{
+	struct vfm_wstream ws;
+
+	vfm_ws_init(&ws, out_fd);
+	return source(m, &ws, out_fd, rp_fd);
+}
+
+int vfm_mig_source_ring(struct vfm_mig *m, struct vfm_ring *ring, int rp_fd)
+{
+	struct vfm_wstream ws;
+
+	vfm_ws_init_ring(&ws, ring);
+	vfm_ring_set_peer_fd(ring, rp_fd);
+	return source(m, &ws, -1, rp_fd);
 }

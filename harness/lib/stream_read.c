@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfmring.h"
 #include "vfmstream.h"
 
 enum { W_FILE, W_TOP, W_IN, W_DONE };
@@ -30,11 +31,46 @@ static int fail(struct vfm_rstream *rs, int err, uint64_t off, const char *fmt, 
 	return err;
 }
 
+/* What the ring has, at least one byte, or the error that ends the stream. */
+static long ring_peek(struct vfm_rstream *rs, const void **p)
+{
+	long n = vfm_ring_peek(rs->ring, p);
+
+	if (n == 0)
+		return fail(rs, -ENODATA, rs->off, "stream ends early (truncated)");
+	if (n < 0)
+		return fail(rs, n, rs->off, "the writer went away without ending the stream");
+	return n;
+}
+
+static int get_ring(struct vfm_rstream *rs, unsigned char *out, size_t len)
+{
+	while (len) {
+		const void *src;
+		long n = ring_peek(rs, &src);
+
+		if (n < 0)
+			return n;
+		if ((size_t)n > len)
+			n = len;
+		if (out) {
+			memcpy(out, src, n);
+			out += n;
+		}
+		vfm_ring_consume(rs->ring, n);
+		rs->off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Exactly @len bytes or -ENODATA at end of stream. */
 static int get(struct vfm_rstream *rs, void *out, size_t len)
 {
 	unsigned char *p = out;
 
+	if (rs->ring)
+		return get_ring(rs, out, len);
 	while (len) {
 		size_t n;
 
@@ -90,6 +126,12 @@ void vfm_rs_init(struct vfm_rstream *rs, int fd)
 	memset(rs, 0, sizeof(*rs));
 	rs->fd = fd;
 	rs->where = W_FILE;
+}
+
+void vfm_rs_init_ring(struct vfm_rstream *rs, struct vfm_ring *ring)
+{
+	vfm_rs_init(rs, -1);
+	rs->ring = ring;
 }
 
 static int find_section(struct vfm_rstream *rs, uint32_t id)
@@ -319,4 +361,31 @@ long vfm_rs_data(struct vfm_rstream *rs, void *buf, size_t len)
 		return ret;
 	rs->data_left -= len;
 	return len;
+}
+
+long vfm_rs_data_get(struct vfm_rstream *rs, void *scratch, size_t len, const void **p)
+{
+	long n;
+
+	if (rs->err)
+		return rs->err;
+	if (len > rs->data_left)
+		len = rs->data_left;
+	if (!rs->ring) {
+		*p = scratch;
+		return vfm_rs_data(rs, scratch, len);
+	}
+	n = ring_peek(rs, p);
+	if (n < 0)
+		return n;
+	return (size_t)n < len ? n : (long)len;
+}
+
+void vfm_rs_data_done(struct vfm_rstream *rs, size_t len)
+{
+	if (!rs->ring)
+		return;		/* vfm_rs_data() consumed them */
+	vfm_ring_consume(rs->ring, len);
+	rs->off += len;
+	rs->data_left -= len;
 }

@@ -5,15 +5,42 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "vfmring.h"
 #include "vfmstream.h"
+
+/* DATA marker and size: what precedes a payload. */
+#define DATA_HEADER	16
+
+static void put_ring(struct vfm_wstream *ws, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (!ws->err && len) {
+		size_t n = len < vfm_ring_size(ws->ring) ? len : vfm_ring_size(ws->ring);
+		void *dst = vfm_ring_reserve(ws->ring, n, &ws->err);
+
+		if (!dst)
+			return;
+		memcpy(dst, p, n);
+		vfm_ring_commit(ws->ring, n);
+		p += n;
+		len -= n;
+		ws->bytes += n;
+	}
+}
 
 static void put(struct vfm_wstream *ws, const void *buf, size_t len)
 {
 	const char *p = buf;
 
+	if (ws->ring) {
+		put_ring(ws, buf, len);
+		return;
+	}
 	while (!ws->err && len) {
 		ssize_t n = write(ws->fd, p, len);
 
@@ -52,6 +79,25 @@ void vfm_ws_init(struct vfm_wstream *ws, int fd)
 	ws->fd = fd;
 }
 
+void vfm_ws_init_ring(struct vfm_wstream *ws, struct vfm_ring *ring)
+{
+	vfm_ws_init(ws, -1);
+	ws->ring = ring;
+}
+
+int vfm_ws_drain(struct vfm_wstream *ws)
+{
+	if (ws->ring && !ws->err)
+		ws->err = vfm_ring_drain(ws->ring);
+	return ws->err;
+}
+
+void vfm_ws_release(struct vfm_wstream *ws)
+{
+	free(ws->buf);
+	ws->buf = NULL;
+}
+
 void vfm_ws_file_header(struct vfm_wstream *ws)
 {
 	put32(ws, VFM_QEMU_FILE_MAGIC);
@@ -88,6 +134,45 @@ void vfm_ws_data(struct vfm_wstream *ws, const void *buf, uint64_t len)
 	put64(ws, VFM_MIG_DEV_DATA_STATE);
 	put64(ws, len);
 	put(ws, buf, len);
+}
+
+void *vfm_ws_data_buf(struct vfm_wstream *ws, size_t max)
+{
+	unsigned char *p;
+
+	if (ws->err)
+		return NULL;
+	ws->buf_max = max;
+	if (ws->ring) {
+		/* Room for the record's header too, filled in at commit. */
+		ws->resv = vfm_ring_reserve(ws->ring, DATA_HEADER + max, &ws->err);
+		return ws->resv ? (unsigned char *)ws->resv + DATA_HEADER : NULL;
+	}
+	if (ws->buf_size < max) {
+		p = realloc(ws->buf, max);
+		if (!p) {
+			ws->err = -ENOMEM;
+			return NULL;
+		}
+		ws->buf = p;
+		ws->buf_size = max;
+	}
+	return ws->buf;
+}
+
+void vfm_ws_data_commit(struct vfm_wstream *ws, size_t len)
+{
+	uint64_t hdr[2] = { htobe64(VFM_MIG_DEV_DATA_STATE), htobe64(len) };
+
+	if (ws->err || !len || len > ws->buf_max)
+		return;
+	if (!ws->ring) {
+		vfm_ws_data(ws, ws->buf, len);
+		return;
+	}
+	memcpy(ws->resv, hdr, sizeof(hdr));
+	vfm_ring_commit(ws->ring, DATA_HEADER + len);
+	ws->bytes += DATA_HEADER + len;
 }
 
 void vfm_ws_section_end(struct vfm_wstream *ws, uint32_t id, uint64_t marker)
