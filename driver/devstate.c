@@ -51,9 +51,13 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 	u64 *hash;
 	u8 *mem;
 
-	mem = vzalloc(mem_size);
-	hash = kvcalloc(npages, sizeof(*hash), GFP_KERNEL);
-	stale = bitmap_zalloc(npages, GFP_KERNEL);
+	/*
+	 * Sizes up to MOCK_MAX_MEM_SIZE come from sysfs: a size the machine
+	 * cannot hold fails with -ENOMEM instead of waking the OOM killer.
+	 */
+	mem = __vmalloc(mem_size, GFP_KERNEL | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	hash = kvcalloc(npages, sizeof(*hash), GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	stale = bitmap_zalloc(npages, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!mem || !hash || !stale) {
 		vfree(mem);
 		kvfree(hash);

@@ -314,9 +314,16 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	mutex_init(&r->lock);
 	r->mem_size = m->mem_size;
 	r->npages = m->npages;
-	r->mem = vmalloc(r->mem_size);
-	r->page_hash = kvcalloc(r->npages, sizeof(u64), GFP_KERNEL_ACCOUNT);
-	r->received = bitmap_zalloc(r->npages, GFP_KERNEL_ACCOUNT);
+	/*
+	 * The staged state is as large as the device's memory: a machine
+	 * that cannot hold both fails the arc into RESUMING with -ENOMEM
+	 * rather than OOM-killing whoever is around.
+	 */
+	r->mem = __vmalloc(r->mem_size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	r->page_hash = kvcalloc(r->npages, sizeof(u64),
+				GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	r->received = bitmap_zalloc(r->npages,
+				    GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	r->payload = kvmalloc(MOCK_STREAM_MAX_PAYLOAD, GFP_KERNEL_ACCOUNT);
 	if (!r->mem || !r->page_hash || !r->received || !r->payload)
 		goto out_free;
