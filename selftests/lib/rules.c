@@ -67,6 +67,8 @@ const struct mig_rule mig_rules[] = {
 	  "after the MIG_PRECOPY_INFOv2 opt-in, flags come back 0 (no REINIT)" },
 	{ "data_size.every-state", true, "uAPI MIG_DATA_SIZE: \"can be called on each device state\"",
 	  "MIG_DATA_SIZE answers in every supported state" },
+	{ "data_size.covers-rest", false, "uAPI MIG_DATA_SIZE: \"the estimated data length that will be required to complete stop copy\"; QEMU sizes the downtime with it",
+	  "mid-session (STOP_COPY or PRE_COPY partly read, nothing dirtied) MIG_DATA_SIZE is at least the bytes still to read" },
 	{ "resume.incomplete-refused", true, "uAPI RESUMING: incomplete data \"must fail the SET_STATE\"",
 	  "RESUMING->STOP fails when the stream is incomplete" },
 	{ "resume.rejected-not-loaded", true, "uAPI RESUMING: invalid data \"must fail the SET_STATE\"",
