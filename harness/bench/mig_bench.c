@@ -163,7 +163,8 @@ static void time_walk(const struct vfm_device *dev, const uint32_t *walk, size_t
 				if (n < 0)
 					die("STOP_COPY read", errno);
 				if (slen == cap)
-					die("STOP_COPY stream larger than MIG_DATA_SIZE + 1 MiB", EFBIG);
+					die("STOP_COPY stream beyond MIG_DATA_SIZE + 1 MiB",
+					    EFBIG);
 			}
 			if (from == RS) {
 				ret = vfm_write_all(fd, stream, slen, CHUNK);
