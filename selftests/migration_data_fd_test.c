@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
@@ -37,6 +38,23 @@ static bool poll_readable(int fd)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	return poll(&p, 1, 1000) == 1 && (p.revents & POLLIN);
+}
+
+/*
+ * poll() for POLLIN for up to @timeout_ms: the revents, 0 if it timed out,
+ * -errno if poll() failed.
+ */
+static int poll_revents(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n;
+
+	do {
+		n = poll(&p, 1, timeout_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
 }
 
 FIXTURE(data_fd) {
@@ -173,9 +191,12 @@ TEST_F(data_fd, saving_fd_dead_after_stop)
 {
 	int fd = enter(_metadata, self, MIG_STATE(STOP_COPY));
 	ssize_t n;
-	int i;
+	int i, ret;
 
 	ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP), NULL));
+	ret = poll_revents(fd, 2000);
+	RULE_EXPECT("session.poll-returns", ret > 0,
+		    "poll() after STOP_COPY -> STOP: %s", ret ? strerror(-ret) : "no event in 2 s");
 	for (i = 0; i < 2; i++) {
 		n = read(fd, buf, sizeof(buf));
 		RULE_EXPECT("session.fd-dead", n <= 0,
@@ -190,16 +211,108 @@ TEST_F(data_fd, saving_fd_dead_after_reset)
 {
 	int fd = enter(_metadata, self, MIG_STATE(STOP_COPY));
 	ssize_t n;
-	int i;
+	int i, ret;
 
 	/* uAPI: reset returns "the device_state back to RUNNING". */
 	ASSERT_EQ(0, selftest_reset(&self->dev));
+	ret = poll_revents(fd, 2000);
+	RULE_EXPECT("session.poll-returns", ret > 0, "poll() after VFIO_DEVICE_RESET: %s",
+		    ret ? strerror(-ret) : "no event in 2 s");
 	for (i = 0; i < 2; i++) {
 		n = read(fd, buf, sizeof(buf));
 		RULE_EXPECT("reset.kills-fd", n <= 0,
 			    "read() %d after VFIO_DEVICE_RESET returned %zd bytes of data", i + 1, n);
 	}
 	close(fd);
+}
+
+/*
+ * A data_fd whose session ended "reaches end of stream or error" (see above):
+ * poll() reports either, so it must return.  The first two tests check it
+ * after the end; here a waiter is already blocked in poll() when the session
+ * ends.  In PRE_COPY at the temporary end of stream, where the uAPI tells
+ * userspace to "wait for more data (which may never come) by using poll", a
+ * child process waits in poll() (up to 10 s) while the session is ended by
+ * PRE_COPY -> RUNNING, then by VFIO_DEVICE_RESET.  A device that dirties its
+ * state meanwhile may wake the waiter earlier: that is fine too.
+ */
+TEST_F_TIMEOUT(data_fd, precopy_poll_waiter_woken_when_session_ends, 90)
+{
+	static const char *const how[] = { "PRE_COPY -> RUNNING", "VFIO_DEVICE_RESET" };
+	void *data = NULL;
+	size_t len = 0;
+	int fd, i, ret, status;
+	ssize_t n;
+	pid_t pid;
+
+	REQUIRE_PRE_COPY();
+	for (i = 0; i < 2; i++) {
+		fd = enter(_metadata, self, MIG_STATE(PRE_COPY));
+		/* Read the initial data, to the temporary end (ENOMSG, or 0). */
+		ret = vfm_read_all(fd, &data, &len);
+		ASSERT_TRUE(ret == 0 || ret == -ENOMSG) TH_LOG("PRE_COPY read(): %s",
+							       strerror(-ret));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (!pid) {
+			/* 0: poll() returned an event; 1: none in 10 s; 2: poll() failed */
+			ret = poll_revents(fd, 10000);
+			_exit(ret > 0 ? 0 : ret == 0 ? 1 : 2);
+		}
+		usleep(300 * 1000);
+		if (i == 0)
+			ret = vfm_set_state(&self->dev, MIG_STATE(RUNNING), NULL);
+		else
+			ret = selftest_reset(&self->dev);
+		EXPECT_EQ(0, ret) TH_LOG("%s: %s", how[i], strerror(-ret));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		RULE_EXPECT("session.poll-returns", WEXITSTATUS(status) == 0,
+			    "a poll() waiting when %s ended the session %s", how[i],
+			    WEXITSTATUS(status) == 1 ? "was not woken in 10 s" : "failed");
+		n = read(fd, buf, sizeof(buf));
+		RULE_EXPECT("session.fd-dead", n <= 0,
+			    "read() after %s ended the PRE_COPY session returned %zd bytes of data",
+			    how[i], n);
+		close(fd);
+		len = 0;
+	}
+	free(data);
+	EXPECT_EQ(0, selftest_reset(&self->dev));
+}
+
+/*
+ * uAPI, PRE_COPY: "Userspace can wait for more data ... by using poll", and
+ * initial_bytes is "the amount of initial precopy data available": while it
+ * is not 0 there is data, and poll() must say so, before and after a read.
+ */
+TEST_F_TIMEOUT(data_fd, precopy_poll_readable_while_initial_data, 60)
+{
+	struct vfio_precopy_info info = {};
+	ssize_t n;
+	int fd, i, ret;
+
+	REQUIRE_PRE_COPY();
+	fd = enter(_metadata, self, MIG_STATE(PRE_COPY));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+		if (!info.initial_bytes) {
+			TH_LOG("initial_bytes is 0 after %d reads: nothing to check", i);
+			break;
+		}
+		ret = poll_revents(fd, 1000);
+		RULE_EXPECT("precopy.poll", ret > 0 && (ret & POLLIN),
+			    "poll() with initial_bytes %llu (after %d reads): %s%s",
+			    (unsigned long long)info.initial_bytes, i,
+			    ret < 0 ? strerror(-ret) : ret ? "no POLLIN" : "not readable in 1 s",
+			    ret > 0 && (ret & POLLERR) ? ", POLLERR" : "");
+		n = read(fd, buf, 1000);
+		ASSERT_GT(n, 0) TH_LOG("read() with initial_bytes %llu: %s",
+				       (unsigned long long)info.initial_bytes,
+				       n ? strerror(errno) : "0");
+	}
+	close(fd);
+	EXPECT_EQ(0, selftest_reset(&self->dev));
 }
 
 /*

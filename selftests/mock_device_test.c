@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The mock device itself: its register file, emulated BAR0, workload,
- * stopped-state behaviour, reset and sysfs configuration.  mock-vfio-pci
- * only; skips on other drivers.
+ * stopped-state behaviour, reset and sysfs configuration, and its save
+ * data_fd's poll() and PRECOPY_INFO flags.  mock-vfio-pci only; skips on
+ * other drivers.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -122,9 +124,46 @@ TEST_F(mock, memory_through_bar0)
 	EXPECT_EQ(before, mock_rd(&self->dev, MOCK_REG_DIGEST));
 }
 
+/*
+ * Documentation/device-uapi.rst "While stopped": with the workload enabled,
+ * nothing changes in @state, every register write is dropped and counted in
+ * DROPPED_WRITES, and a MEM_DATA read does not advance MEM_ADDR.
+ */
+static void check_frozen(struct __test_metadata *_metadata, struct vfm_device *dev,
+			 const char *state)
+{
+	uint64_t writes, digest, dropped, addr;
+
+	EXPECT_EQ(MOCK_WL_CTRL_ENABLE, mock_rd(dev, MOCK_REG_WL_CTRL)) TH_LOG("in %s", state);
+	writes = mock_rd(dev, MOCK_REG_WL_WRITES);
+	digest = mock_rd(dev, MOCK_REG_DIGEST);
+	dropped = mock_rd(dev, MOCK_REG_DROPPED_WRITES);
+	addr = mock_rd(dev, MOCK_REG_MEM_ADDR);
+	mock_wr(dev, MOCK_REG_MEM_ADDR, addr + 4096);
+	mock_wr(dev, MOCK_REG_MEM_DATA, 0xdead);
+	mock_wr(dev, MOCK_REG_WL_CTRL, 0);
+	mock_rd(dev, MOCK_REG_MEM_DATA);
+	usleep(200 * 1000);
+	EXPECT_EQ(writes, mock_rd(dev, MOCK_REG_WL_WRITES)) TH_LOG("the workload ran in %s", state);
+	EXPECT_EQ(digest, mock_rd(dev, MOCK_REG_DIGEST)) TH_LOG("the digest changed in %s", state);
+	EXPECT_EQ(dropped + 3, mock_rd(dev, MOCK_REG_DROPPED_WRITES)) TH_LOG("in %s", state);
+	EXPECT_EQ(addr, mock_rd(dev, MOCK_REG_MEM_ADDR))
+		TH_LOG("MEM_ADDR moved in %s (a write or a MEM_DATA read)", state);
+	EXPECT_EQ(MOCK_WL_CTRL_ENABLE, mock_rd(dev, MOCK_REG_WL_CTRL)) TH_LOG("in %s", state);
+}
+
+/*
+ * The workload runs in RUNNING and stops in STOP, STOP_COPY and RESUMING,
+ * where BAR0 writes are dropped too.  STOP_COPY's stream is read to its end
+ * and loaded back in RESUMING, so that the device leaves every state along a
+ * correct arc and runs again with the workload still enabled.
+ */
 TEST_F(mock, workload_changes_state_only_while_running)
 {
-	uint64_t writes, digest, dropped;
+	uint64_t writes, digest;
+	void *stream = NULL;
+	size_t len = 0;
+	int fd;
 
 	mock_workload(&self->dev, 42, 5000);
 	usleep(300 * 1000);
@@ -138,20 +177,129 @@ TEST_F(mock, workload_changes_state_only_while_running)
 	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_STOP, NULL));
 	writes = mock_rd(&self->dev, MOCK_REG_WL_WRITES);
 	digest = mock_rd(&self->dev, MOCK_REG_DIGEST);
-	dropped = mock_rd(&self->dev, MOCK_REG_DROPPED_WRITES);
-	mock_wr(&self->dev, MOCK_REG_MEM_ADDR, 0);
-	mock_wr(&self->dev, MOCK_REG_MEM_DATA, 0xdead);
-	mock_wr(&self->dev, MOCK_REG_WL_CTRL, 0);
-	usleep(200 * 1000);
+	check_frozen(_metadata, &self->dev, "STOP");
+
+	/* STOP_COPY, before and after the stream was read. */
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	ASSERT_GE(fd, 0);
+	check_frozen(_metadata, &self->dev, "STOP_COPY");
+	ASSERT_EQ(0, vfm_read_all(fd, &stream, &len));
+	check_frozen(_metadata, &self->dev, "STOP_COPY at end of stream");
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_STOP, NULL));
+	close(fd);
+
+	/* RESUMING, before and after the stream was written. */
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_RESUMING, &fd));
+	ASSERT_GE(fd, 0);
+	check_frozen(_metadata, &self->dev, "RESUMING");
+	ASSERT_EQ(0, vfm_write_all(fd, stream, len, 0));
+	check_frozen(_metadata, &self->dev, "RESUMING with the whole stream written");
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_STOP, NULL));
+	close(fd);
+	free(stream);
 	EXPECT_EQ(writes, mock_rd(&self->dev, MOCK_REG_WL_WRITES));
-	EXPECT_EQ(digest, mock_rd(&self->dev, MOCK_REG_DIGEST));
-	EXPECT_EQ(dropped + 3, mock_rd(&self->dev, MOCK_REG_DROPPED_WRITES));
-	EXPECT_EQ(MOCK_WL_CTRL_ENABLE, mock_rd(&self->dev, MOCK_REG_WL_CTRL));
+	EXPECT_EQ(digest, mock_rd(&self->dev, MOCK_REG_DIGEST))
+		TH_LOG("the device's own stream did not restore its state");
 
 	/* Running again, it carries on. */
 	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	usleep(200 * 1000);
 	EXPECT_GT(mock_rd(&self->dev, MOCK_REG_WL_WRITES), writes);
+}
+
+static bool has_pre_copy(struct vfm_device *dev)
+{
+	uint64_t flags = 0;
+
+	return !vfm_migration_flags(dev, &flags) && (flags & VFIO_MIGRATION_PRE_COPY);
+}
+
+/*
+ * poll() for POLLIN | POLLRDNORM (poll() reports only the events asked for,
+ * and POLLERR and POLLHUP) for up to @timeout_ms: the revents, 0 on timeout,
+ * -1 on error.
+ */
+static int poll_revents(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDNORM };
+	int n = poll(&p, 1, timeout_ms);
+
+	return n < 0 ? -1 : n ? p.revents : 0;
+}
+
+/*
+ * The save data_fd's poll() as Documentation/migration.rst describes it,
+ * beyond what the uAPI asks of every driver (migration_data_fd_test):
+ * EPOLLIN | EPOLLRDNORM while data is pending; nothing at the temporary end;
+ * waiters woken when the workload dirties a page; EPOLLERR | EPOLLHUP, read()
+ * ENODEV and PRECOPY_INFO EINVAL once the session ended.
+ */
+TEST_F(mock, precopy_data_fd_poll)
+{
+	struct vfio_precopy_info info = {};
+	void *data = NULL;
+	size_t len = 0;
+	char byte;
+	int fd;
+
+	if (!has_pre_copy(&self->dev))
+		SKIP(return, "the device's migration_flags have no PRE_COPY");
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(POLLIN | POLLRDNORM, poll_revents(fd, 0));
+	EXPECT_EQ(-ENOMSG, vfm_read_all(fd, &data, &len));
+	free(data);
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	EXPECT_EQ(0, info.initial_bytes);
+	EXPECT_EQ(0, info.dirty_bytes);
+	EXPECT_EQ(0, poll_revents(fd, 0)) TH_LOG("readable at the temporary end of stream");
+
+	/* A waiter is woken by the first dirtied page. */
+	mock_workload(&self->dev, 3, 100);
+	EXPECT_EQ(POLLIN | POLLRDNORM, poll_revents(fd, 2000))
+		TH_LOG("not readable 2 s after the workload started");
+	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+	EXPECT_GT(info.dirty_bytes, 0);
+	mock_wr(&self->dev, MOCK_REG_WL_CTRL, 0);
+
+	/* PRE_COPY -> RUNNING ends the session. */
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(POLLERR | POLLHUP, poll_revents(fd, 0));
+	EXPECT_EQ(-1, read(fd, &byte, 1));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-EINVAL, vfm_precopy_info(fd, &info));
+	close(fd);
+}
+
+/*
+ * Documentation/migration.rst "MIG_PRECOPY_INFOv2": without the opt-in (a
+ * fresh open has none) VFIO_MIG_GET_PRECOPY_INFO hands flags back as the user
+ * passed them, like every driver up to Linux 7.0, also after a
+ * MOCK_DEV_CTRL_REINIT.
+ */
+TEST_F(mock, precopy_info_flags_echoed_without_opt_in)
+{
+	static const uint32_t in[] = { 0xdeadbeef, 0, VFIO_PRECOPY_INFO_REINIT };
+	struct vfio_precopy_info info;
+	unsigned int i;
+	int fd;
+
+	if (!has_pre_copy(&self->dev))
+		SKIP(return, "the device's migration_flags have no PRE_COPY");
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < 2 * ARRAY_SIZE(in); i++) {
+		if (i == ARRAY_SIZE(in))
+			mock_wr(&self->dev, MOCK_REG_DEV_CTRL, MOCK_DEV_CTRL_REINIT);
+		memset(&info, 0, sizeof(info));
+		info.flags = in[i % ARRAY_SIZE(in)];
+		ASSERT_EQ(0, vfm_precopy_info(fd, &info));
+		EXPECT_EQ(in[i % ARRAY_SIZE(in)], info.flags)
+			TH_LOG("flags in 0x%x, out 0x%x%s", in[i % ARRAY_SIZE(in)], info.flags,
+			       i >= ARRAY_SIZE(in) ? " after MOCK_DEV_CTRL_REINIT" : "");
+	}
+	ASSERT_EQ(0, vfm_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	close(fd);
 }
 
 TEST_F(mock, same_seed_same_state)

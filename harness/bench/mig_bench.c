@@ -2,7 +2,10 @@
 /*
  * mig-bench: migration data path and arc latency of two devices, reported
  * as ratios to the machine's memcpy bandwidth measured in the same run (the
- * machines are noisy; absolute numbers mean little under TCG).
+ * machines are noisy; absolute numbers mean little under TCG).  The arc
+ * latency covers every direct arc of the uAPI: those of a device with P2P
+ * and PRE_COPY on SRC, and, when DST is a mock device, the three arcs of a
+ * device without P2P on DST reconfigured to migration flags 5.
  *
  *   mig-bench SRC DST
  *
@@ -84,24 +87,148 @@ static void transfer(const struct vfm_device *src, const struct vfm_device *dst,
 	       len / wr / 1e6, len / wr / bw);
 }
 
+#define R	VFIO_DEVICE_STATE_RUNNING
+#define RP	VFIO_DEVICE_STATE_RUNNING_P2P
+#define S	VFIO_DEVICE_STATE_STOP
+#define SC	VFIO_DEVICE_STATE_STOP_COPY
+#define RS	VFIO_DEVICE_STATE_RESUMING
+#define PC	VFIO_DEVICE_STATE_PRE_COPY
+#define PCP	VFIO_DEVICE_STATE_PRE_COPY_P2P
+
+/*
+ * A walk from RUNNING back to RUNNING that takes every direct arc of the
+ * uAPI for a device with P2P and PRE_COPY (15 arcs; some twice).  Before
+ * leaving STOP_COPY the stream is read to its end, and RESUMING gets that
+ * complete stream before RESUMING->STOP, so every arc is timed on the path
+ * a VMM takes (untimed).
+ */
+static const uint32_t walk_p2p[] = {
+	R, RP, S, SC, S, RS, S, RP, PCP, PC, PCP, RP, R, PC, R, PC, PCP, SC, S, RP, R,
+};
+
+/* The arcs a device without P2P has instead: RUNNING<->STOP, PRE_COPY->STOP_COPY. */
+static const uint32_t walk_no_p2p[] = { R, S, R, PC, SC, S, R };
+
+struct arc_time {
+	uint32_t from, to;
+	double us;
+	int n;
+};
+
+struct arc_table {
+	struct arc_time arc[32];
+	int n;
+};
+
+static void arc_add(struct arc_table *t, uint32_t from, uint32_t to, double us)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->arc[i].from == from && t->arc[i].to == to)
+			break;
+	if (i == t->n) {
+		if (t->n == (int)(sizeof(t->arc) / sizeof(t->arc[0])))
+			die("arc table", ENOSPC);
+		t->arc[t->n++] = (struct arc_time){ .from = from, .to = to };
+	}
+	t->arc[i].us += us;
+	t->arc[i].n++;
+}
+
+/*
+ * Walk @walk on @dev @rounds times, timing each arc into @t (only arcs that
+ * @keep accepts, if given).  @stream (@cap bytes) holds what STOP_COPY read
+ * and RESUMING writes back.
+ */
+static void time_walk(const struct vfm_device *dev, const uint32_t *walk, size_t len,
+		      int rounds, char *stream, size_t cap, struct arc_table *t,
+		      bool (*keep)(uint32_t from, uint32_t to))
+{
+	size_t slen = 0, i;
+	int fd = -1, r;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 1; i < len; i++) {
+			uint32_t from = walk[i - 1], to = walk[i];
+			int newfd = -1, ret;
+			double us;
+
+			if (from == SC) {	/* read to end of stream first */
+				ssize_t n = 0;
+
+				for (slen = 0; slen < cap &&
+				     (n = read(fd, stream + slen, cap - slen)) > 0; slen += n)
+					;
+				if (n < 0)
+					die("STOP_COPY read", errno);
+				if (slen == cap)
+					die("STOP_COPY stream beyond MIG_DATA_SIZE + 1 MiB",
+					    EFBIG);
+			}
+			if (from == RS) {
+				ret = vfm_write_all(fd, stream, slen, CHUNK);
+				if (ret)
+					die("RESUMING write", ret);
+			}
+			us = set_state_us(dev, to, &newfd);
+			if (!keep || keep(from, to))
+				arc_add(t, from, to, us);
+			if (newfd >= 0) {
+				if (fd >= 0)
+					close(fd);
+				fd = newfd;
+			}
+			if (to == S || to == R || to == RP) {
+				if (fd >= 0)
+					close(fd);
+				fd = -1;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool only_no_p2p_arcs(uint32_t from, uint32_t to)
+{
+	return (from == R && to == S) || (from == S && to == R) || (from == PC && to == SC);
+}
+
+static void print_arcs(const struct arc_table *t)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		printf("  %-13s -> %-13s %8.1f\n", vfm_state_name(t->arc[i].from),
+		       vfm_state_name(t->arc[i].to), t->arc[i].us / t->arc[i].n);
+}
+
+/* /sys/bus/pci/devices/BDF/mock/migration_flags of a closed mock device. */
+static int set_mock_flags(const char *bdf, unsigned int flags)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/migration_flags", bdf);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%u\n", flags) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
-	static const uint32_t cycle[][2] = {
-		{ VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RUNNING_P2P },
-		{ VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_STOP },
-		{ VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING_P2P },
-		{ VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_PRE_COPY_P2P },
-		{ VFIO_DEVICE_STATE_PRE_COPY_P2P, VFIO_DEVICE_STATE_PRE_COPY },
-		{ VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_PRE_COPY_P2P },
-		{ VFIO_DEVICE_STATE_PRE_COPY_P2P, VFIO_DEVICE_STATE_STOP_COPY },
-		{ VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_STOP },
-		{ VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING_P2P },
-		{ VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_RUNNING },
-	};
-	double lat[sizeof(cycle) / sizeof(cycle[0])] = {};
+	struct arc_table lat = {}, lat_no_p2p = {};
 	struct vfm_device src, dst;
-	int fd, i, rounds = 20;
-	uint64_t flags;
+	int rounds = 20, ret;
+	size_t cap = 0;
+	uint64_t flags, dst_flags;
+	char *stream;
 	double bw;
 
 	if (argc != 3) {
@@ -129,35 +256,50 @@ int main(int argc, char **argv)
 		transfer(&src, &dst, bw, "after the workload wrote for 2 s");
 	}
 
-	/* Arc latency: each arc of a full cycle, mean of @rounds cycles. */
+	/* Arc latency: every direct arc of the uAPI, mean of @rounds walks. */
 	set_state_us(&src, VFIO_DEVICE_STATE_RUNNING, NULL);
 	if ((flags & (VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY)) !=
 	    (VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY)) {
 		printf("arc latency: skipped, needs P2P and PRE_COPY\n");
 		return 0;
 	}
-	for (i = 0; i < rounds; i++) {
-		size_t a;
-
-		fd = -1;
-		for (a = 0; a < sizeof(cycle) / sizeof(cycle[0]); a++) {
-			int newfd = -1;
-
-			lat[a] += set_state_us(&src, cycle[a][1], &newfd);
-			if (newfd >= 0) {
-				if (fd >= 0)
-					close(fd);
-				fd = newfd;
-			}
-		}
-		if (fd >= 0)
-			close(fd);
-	}
+	ret = vfm_data_size(&src, (uint64_t *)&cap);
+	if (ret)
+		die("MIG_DATA_SIZE", ret);
+	cap += CHUNK;
+	stream = malloc(cap);
+	if (!stream)
+		die("malloc", ENOMEM);
+	memset(stream, 0, cap);
+	time_walk(&src, walk_p2p, sizeof(walk_p2p) / sizeof(walk_p2p[0]), rounds, stream, cap,
+		  &lat, NULL);
 	printf("arc latency (mean of %d, microseconds):\n", rounds);
-	for (i = 0; i < (int)(sizeof(cycle) / sizeof(cycle[0])); i++)
-		printf("  %-13s -> %-13s %8.1f\n", vfm_state_name(cycle[i][0]),
-		       vfm_state_name(cycle[i][1]), lat[i] / rounds);
-	vfm_device_close(&src);
+	print_arcs(&lat);
+
+	/*
+	 * The three arcs that exist only without P2P, on DST reconfigured to
+	 * STOP_COPY | PRE_COPY (a mock's flags change only while it is closed).
+	 */
+	if (vfm_migration_flags(&dst, &dst_flags))
+		return 1;
 	vfm_device_close(&dst);
+	if (!vfm_mock_bound(argv[2]) ||
+	    set_mock_flags(argv[2], VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY)) {
+		printf("arc latency without P2P: skipped, DST is not a mock device\n");
+	} else {
+		if (vfm_device_open(argv[2], &dst))
+			return 1;
+		time_walk(&dst, walk_no_p2p, sizeof(walk_no_p2p) / sizeof(walk_no_p2p[0]), rounds,
+			  stream, cap, &lat_no_p2p, only_no_p2p_arcs);
+		vfm_device_close(&dst);
+		ret = set_mock_flags(argv[2], dst_flags);
+		if (ret)
+			die("restoring DST's migration_flags", ret);
+		printf("arc latency without P2P (DST with migration flags 5, mean of %d, microseconds):\n",
+		       rounds);
+		print_arcs(&lat_no_p2p);
+	}
+	free(stream);
+	vfm_device_close(&src);
 	return 0;
 }
