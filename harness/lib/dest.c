@@ -156,8 +156,14 @@ static int maybe_ack(struct vfm_mig *m, int rp_fd)
 
 	if (rp_fd < 0 || m->t_ack)
 		return 0;
+	/*
+	 * Every device in RESUMING first (its SETUP section loaded): entering
+	 * RESUMING can take long (a device may allocate its whole state), and
+	 * not inside the downtime.
+	 */
 	for (i = 0; i < m->ndev; i++)
-		if (ack_needed(m, &m->dev[i]) && !m->dev[i].init_sent)
+		if (!m->dev[i].peer[0] ||
+		    (ack_needed(m, &m->dev[i]) && !m->dev[i].init_sent))
 			return 0;
 	m->t_ack = vfm_now_ns();
 	if (vfm_rp_send(rp_fd, VFM_RP_SWITCHOVER_ACK, NULL, 0))
@@ -186,7 +192,6 @@ static int run(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd, char *buf)
 		if (ret)
 			return vfm_mig_fail(m, "p2p-quiesce", d, ret, "SET RUNNING_P2P");
 	}
-	ret = maybe_ack(m, rp_fd);	/* nothing to wait for: ack at once, as QEMU */
 	while (!ret) {
 		struct vfm_mdev *d;
 
@@ -212,6 +217,8 @@ static int run(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd, char *buf)
 		case VFM_ITEM_SETUP:
 			snprintf(d->peer, sizeof(d->peer), "%s", it.idstr);
 			ret = resume(m, d);
+			if (!ret)
+				ret = maybe_ack(m, rp_fd);
 			break;
 		case VFM_ITEM_DATA:
 			ret = load_data(m, d, rs, &it, buf);
