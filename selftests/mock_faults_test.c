@@ -73,11 +73,37 @@ FIXTURE_TEARDOWN(faults)
 	mock_monitor_clear();
 }
 
+static char log_buf[1 << 20];
+
 static bool fault_logged(const char *what)
 {
-	static char log[1 << 20];
+	return !mock_debugfs_read(NULL, "events", log_buf, sizeof(log_buf)) &&
+	       strstr(log_buf, what);
+}
 
-	return !mock_debugfs_read(NULL, "events", log, sizeof(log)) && strstr(log, what);
+/* How many event lines of device @bdf contain @what. */
+static int events_of(const char *bdf, const char *what)
+{
+	char *line, *save = NULL;
+	int n = 0;
+
+	if (mock_debugfs_read(NULL, "events", log_buf, sizeof(log_buf)))
+		return -1;
+	for (line = strtok_r(log_buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, bdf) && strstr(line, what))
+			n++;
+	return n;
+}
+
+/* The fail_arc knob as it reads back. */
+static const char *fail_arc_shows(const char *bdf)
+{
+	static char buf[128];
+
+	if (mock_debugfs_read(bdf, "fail_arc", buf, sizeof(buf)))
+		return "(unreadable)";
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
 }
 
 static uint32_t state_of(const struct vfm_device *dev)
@@ -138,14 +164,31 @@ TEST_F(faults, fail_arc_once)
 	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
 }
 
-/* With "error" the device is left in ERROR; only reset leaves it. */
+/*
+ * With "error" the device is left in ERROR; only reset leaves it.  Entering
+ * ERROR ends the open session (its data_fd is dead) and freezes the device.
+ */
 TEST_F(faults, fail_arc_into_error)
 {
+	uint64_t digest;
+	char c;
+	int fd;
+
+	mock_workload(&self->src, 3, 2000);
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc",
 					"PRE_COPY_P2P STOP_COPY ETIMEDOUT 1 error"));
-	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state_of(&self->src));
+	EXPECT_EQ(1, events_of(bdfs[0],
+			       "fault arc from=PRE_COPY_P2P to=STOP_COPY errno=-110 error"));
+	EXPECT_EQ(1, events_of(bdfs[0], "arc from=PRE_COPY_P2P to=STOP_COPY ret=-110"));
+	EXPECT_EQ(-1, read(fd, &c, 1));
+	EXPECT_EQ(ENODEV, errno);
+	close(fd);
+	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
+	usleep(100 * 1000);	/* the workload would dirty ~200 pages */
+	EXPECT_EQ(digest, mock_rd(&self->src, MOCK_REG_DIGEST)) TH_LOG("runs in ERROR");
 	EXPECT_EQ(-EINVAL, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state_of(&self->src));
 	ASSERT_EQ(0, vfm_reset(&self->src));
@@ -160,6 +203,80 @@ TEST_F(faults, arc_delay)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
 	EXPECT_GE(ms_since(&t0), 150);
+	EXPECT_EQ(1, events_of(bdfs[0], "fault arc_delay ms=150"));
+}
+
+/* FROM TO ERRNO COUNT: the arc fails COUNT times, then works. */
+TEST_F(faults, fail_arc_count)
+{
+	int i;
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING RUNNING_P2P EBUSY 3"));
+	EXPECT_STREQ("RUNNING RUNNING_P2P 16 3", fail_arc_shows(bdfs[0]));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(-EBUSY, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL))
+			TH_LOG("failure %d of 3", i + 1);
+		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->src));
+		if (i == 0)
+			EXPECT_STREQ("RUNNING RUNNING_P2P 16 2", fail_arc_shows(bdfs[0]));
+	}
+	EXPECT_STREQ("off", fail_arc_shows(bdfs[0]));
+	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
+	EXPECT_EQ(3, events_of(bdfs[0], "fault arc from=RUNNING to=RUNNING_P2P errno=-16"));
+}
+
+/*
+ * ANY matches every state, numbers are accepted for states and errnos (the
+ * errno's sign is ignored), and fault arcs are kernel-level ones: a SET of
+ * STOP from RUNNING fails at RUNNING_P2P->STOP, leaving RUNNING_P2P.
+ */
+TEST_F(faults, fail_arc_any_and_numbers)
+{
+	char arc[64];
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "ANY STOP 110 2"));
+	EXPECT_STREQ("ANY STOP 110 2", fail_arc_shows(bdfs[0]));
+	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, state_of(&self->src));
+	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, state_of(&self->src));
+	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(2, events_of(bdfs[0], "fault arc from=RUNNING_P2P to=STOP errno=-110"));
+
+	/* STOP (1) -> ANY, errno -71 (EPROTO): the first arc out of STOP fails. */
+	snprintf(arc, sizeof(arc), "%u ANY -71", VFIO_DEVICE_STATE_STOP);
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", arc));
+	EXPECT_STREQ("STOP ANY 71 1", fail_arc_shows(bdfs[0]));
+	EXPECT_EQ(-EPROTO, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, state_of(&self->src));
+	EXPECT_EQ(1, events_of(bdfs[0], "fault arc from=STOP to=STOP_COPY errno=-71"));
+	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING, NULL));
+}
+
+/*
+ * "off" disarms; malformed commands are refused and change nothing; "error"
+ * may follow ERRNO directly (COUNT 1).
+ */
+TEST_F(faults, fail_arc_off_and_malformed)
+{
+	static const char *const bad[] = {
+		"RUNNING PRE_COPY", "NOWHERE PRE_COPY EIO", "RUNNING PRE_COPY ENOTANERRNO",
+		"RUNNING PRE_COPY 0", "RUNNING PRE_COPY 4096", "RUNNING PRE_COPY EIO 1 2 3",
+	};
+	size_t i;
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 5"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, mock_debugfs_write(bdfs[0], "fail_arc", bad[i]))
+			TH_LOG("\"%s\" accepted", bad[i]);
+		EXPECT_STREQ("RUNNING PRE_COPY 5 5", fail_arc_shows(bdfs[0]));
+	}
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO error"));
+	EXPECT_STREQ("RUNNING PRE_COPY 5 1 error", fail_arc_shows(bdfs[0]));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "off"));
+	EXPECT_STREQ("off", fail_arc_shows(bdfs[0]));
+	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
+	EXPECT_EQ(0, events_of(bdfs[0], "fault arc"));
 }
 
 TEST_F(faults, read_delay_and_short_read)
@@ -175,7 +292,29 @@ TEST_F(faults, read_delay_and_short_read)
 	EXPECT_EQ(100, read(fd, buf, sizeof(buf)));
 	EXPECT_GE(ms_since(&t0), 100);
 	EXPECT_TRUE(fault_logged("fault short_read 100 of 1048576"));
+	EXPECT_EQ(1, events_of(bdfs[0], "fault read_delay ms=100"));
 	close(fd);
+}
+
+/* read_delay_ms also delays each write() of a resuming data_fd. */
+TEST_F(faults, write_delay)
+{
+	struct timespec t0;
+	size_t len;
+	void *buf;
+	int n;
+
+	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "read_delay_ms", "100"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(0, load(&self->dst, buf, len));
+	EXPECT_GE(ms_since(&t0), 100);
+	n = events_of(bdfs[1], "fault write_delay ms=100");
+	EXPECT_GE(n, 1);
+	EXPECT_EQ(n, events_of(bdfs[1], " write len="))
+		TH_LOG("one delay per write()");
+	EXPECT_EQ(0, events_of(bdfs[0], "_delay"));
+	free(buf);
 }
 
 /* A flipped bit is caught by the destination's checksums. */
@@ -202,6 +341,7 @@ TEST_F(faults, corrupt_truncate_rejected_by_destination)
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "truncate 10000"));
 	ASSERT_EQ(0, save(&self->src, &buf, &len));
 	EXPECT_EQ(10000, len);
+	EXPECT_GE(events_of(bdfs[0], "fault corrupt truncate offset=10000"), 1);
 	EXPECT_EQ(-ENODATA, load(&self->dst, buf, len));
 	ASSERT_EQ(0, vfm_reset(&self->dst));
 	free(buf);
@@ -228,6 +368,8 @@ TEST_F(faults, no_converge)
 	}
 	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
 	EXPECT_GT(info.dirty_bytes, 0);
+	/* Once per read() it acts in: not before it was set, then each round. */
+	EXPECT_GE(events_of(bdfs[0], "fault no_converge"), 20);
 	close(fd);
 }
 
@@ -265,7 +407,11 @@ TEST_F(faults, reinit_from_debugfs)
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "reinit", "1"));
 	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
 	EXPECT_GT(info.dirty_bytes, 0);		/* no v2 opt-in: reported as dirty */
-	EXPECT_TRUE(fault_logged("fault reinit"));
+	EXPECT_EQ(1, events_of(bdfs[0], "fault reinit"));
+	/* From STOP_COPY on, the device is stopped and nothing is tracked. */
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "reinit", "1"));
+	EXPECT_EQ(1, events_of(bdfs[0], "fault reinit"));
 	close(fd);
 }
 

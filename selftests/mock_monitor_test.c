@@ -6,6 +6,7 @@
  * migration_flags 7 while the test runs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -278,6 +279,116 @@ TEST_F(two, event_log_records_arcs_data_and_p2p)
 	close(fd);
 	free(buf);
 	free(log);
+}
+
+/* Per-device and global counters count a violation; clear zeroes them. */
+TEST_F(two, counters_per_device_and_clear)
+{
+	char *buf = malloc(1 << 20);
+
+	ASSERT_NE(NULL, buf);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);	/* P-1, against B */
+	EXPECT_ONLY_RULE("P-1");
+	ASSERT_EQ(0, mock_debugfs_read(bdfs[1], "violations", buf, 64));
+	EXPECT_EQ(mock_violations("total"), strtoull(buf, NULL, 10)) TH_LOG("B: %s", buf);
+	ASSERT_EQ(0, mock_debugfs_read(bdfs[0], "violations", buf, 64));
+	EXPECT_EQ(0, strtoull(buf, NULL, 10)) TH_LOG("A: %s", buf);
+	ASSERT_EQ(0, mock_debugfs_read(NULL, "violations", buf, 1 << 20));
+	EXPECT_NE(NULL, strstr(buf, "violation rule=P-1 state=STOP"));
+	EXPECT_NE(NULL, strstr(buf, bdfs[1]));
+
+	mock_monitor_clear();
+	EXPECT_EQ(0, mock_violations("total"));
+	EXPECT_EQ(0, mock_violations("P-1"));
+	ASSERT_EQ(0, mock_debugfs_read(bdfs[1], "violations", buf, 64));
+	EXPECT_EQ(0, strtoull(buf, NULL, 10)) TH_LOG("B after clear: %s", buf);
+	ASSERT_EQ(0, mock_debugfs_read(NULL, "violations", buf, 1 << 20));
+	EXPECT_STREQ("", buf);
+	ASSERT_EQ(0, mock_debugfs_read(NULL, "events", buf, 1 << 20));
+	EXPECT_EQ(NULL, strstr(buf, "violation"));
+	free(buf);
+}
+
+/* sysfs fabric_id is the FABRIC_ID register, the address P2P_PEER takes. */
+TEST_F(two, sysfs_fabric_id_is_the_p2p_address)
+{
+	char id[2][32];
+	uint64_t reg[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mock_sysfs_read(bdfs[i], "fabric_id", id[i], sizeof(id[i])));
+		reg[i] = mock_rd(i ? &self->b : &self->a, MOCK_REG_FABRIC_ID);
+		EXPECT_EQ(reg[i], strtoull(id[i], NULL, 10)) TH_LOG("%s: sysfs %s", bdfs[i], id[i]);
+		EXPECT_NE(0, reg[i]);
+	}
+	EXPECT_NE(reg[0], reg[1]);
+	/* Writes addressed to B's sysfs id land in B. */
+	mock_wr(&self->a, MOCK_REG_P2P_WIN_OFF, 0);
+	mock_wr(&self->a, MOCK_REG_P2P_WIN_SIZE, 65536);
+	mock_wr(&self->a, MOCK_REG_P2P_PEER, strtoull(id[1], NULL, 10));
+	mock_wr(&self->a, MOCK_REG_P2P_RATE, 20000);
+	usleep(200 * 1000);
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);	/* quiesced */
+	EXPECT_GT(mock_rd(&self->b, MOCK_REG_P2P_RX), 0);
+	EXPECT_EQ(mock_rd(&self->a, MOCK_REG_P2P_TX), mock_rd(&self->b, MOCK_REG_P2P_RX));
+	EXPECT_NO_VIOLATION();
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* The tracepoints under events/mock_vfio_pci record an arc and a fault. */
+TEST_F(two, tracepoints_record_arc_and_fault)
+{
+	char *buf = malloc(1 << 20), want[128];
+	int fd;
+	ssize_t n, got = 0;
+
+	ASSERT_NE(NULL, buf);
+	if (access(TRACEFS "/events", F_OK)) {
+		free(buf);
+		SKIP(return, "tracefs is not mounted at " TRACEFS);
+	}
+	if (access(TRACEFS "/events/mock_vfio_pci/enable", F_OK)) {
+		free(buf);
+		SKIP(return, "no " TRACEFS "/events/mock_vfio_pci: the module has no tracepoints");
+	}
+	ASSERT_EQ(0, put(TRACEFS "/trace", ""));	/* empty the buffer */
+	ASSERT_EQ(0, put(TRACEFS "/events/mock_vfio_pci/enable", "1"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING_P2P STOP EIO 1"));
+	EXPECT_EQ(-EIO, vfm_set_state(&self->a, VFIO_DEVICE_STATE_STOP, NULL));
+	put(TRACEFS "/events/mock_vfio_pci/enable", "0");
+	mock_debugfs_write(bdfs[0], "fail_arc", "off");
+
+	fd = open(TRACEFS "/trace", O_RDONLY);
+	ASSERT_LE(0, fd);
+	while (got < (1 << 20) - 1 && (n = read(fd, buf + got, (1 << 20) - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	close(fd);
+	snprintf(want, sizeof(want), "mock_arc: %s arc %u->%u ret=0", bdfs[0],
+		 VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RUNNING_P2P);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
+	snprintf(want, sizeof(want), "mock_arc: %s arc %u->%u ret=-5", bdfs[0],
+		 VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_STOP);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
+	snprintf(want, sizeof(want), "mock_fault: %s arc from=RUNNING_P2P to=STOP errno=-5",
+		 bdfs[0]);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
+	free(buf);
 }
 
 int main(int argc, char *argv[])

@@ -9,6 +9,11 @@
  *   two_devices:  A <-> B exchange P2P while pre-copy runs; migrate to C, D.
  *   four_devices: a ring of four exchanging P2P is saved, reset and restored
  *                 into itself (a checkpoint/restore of a four-device VM).
+ *
+ * wrong_order_is_detected stops, then starts, the ring one device at a time
+ * without the P2P phase: the monitor must see every P-1 and P-2 (one per
+ * device still running, or still stopped, in the VM) and P2P lost into
+ * stopped devices (P-5), and nothing else.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -192,6 +197,44 @@ TEST_F_TIMEOUT(p2p, migrate_without_losing_p2p, 120)
 		phase(_metadata, self, 0, n, VFIO_DEVICE_STATE_RUNNING_P2P, false);
 
 	EXPECT_EQ(0, mock_violations("total"));
+}
+
+static uint64_t device_violations(int i)
+{
+	char val[64];
+
+	if (mock_debugfs_read(bdfs[i], "violations", val, sizeof(val)))
+		return ~0ULL;
+	return strtoull(val, NULL, 10);
+}
+
+TEST_F_TIMEOUT(p2p, wrong_order_is_detected, 120)
+{
+	int n = variant->sources, pairs = n * (n - 1) / 2, i;
+	uint64_t dropped = 0;
+
+	wire_ring(self, n);
+	usleep(200 * 1000);
+	/* Each device straight to STOP while those after it still run. */
+	for (i = 0; i < n; i++) {
+		phase(_metadata, self, i, 1, VFIO_DEVICE_STATE_STOP, false);
+		usleep(100 * 1000);	/* the running ones write into it */
+	}
+	EXPECT_EQ(pairs, mock_violations("P-1"));
+	for (i = 0; i < n - 1; i++)
+		EXPECT_GE(device_violations(i), n - 1 - i) TH_LOG("%s", bdfs[i]);
+	/* Each straight back to RUNNING while those after it are stopped. */
+	for (i = 0; i < n; i++) {
+		phase(_metadata, self, i, 1, VFIO_DEVICE_STATE_RUNNING, false);
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(pairs, mock_violations("P-2"));
+	for (i = 0; i < n; i++)
+		dropped += mock_rd(&self->dev[i], MOCK_REG_P2P_DROPPED);
+	EXPECT_GT(dropped, 0);
+	EXPECT_GE(mock_violations("P-5"), 1);
+	EXPECT_EQ(mock_violations("P-1") + mock_violations("P-2") + mock_violations("P-5"),
+		  mock_violations("total")) TH_LOG("another rule fired");
 }
 
 int main(int argc, char *argv[])
