@@ -36,6 +36,26 @@ static void mock_hash_zeroed(struct mock_device *m)
 	bitmap_zero(m->hash_stale, m->npages);
 }
 
+/* What a large allocation must leave to the rest of the machine. */
+#define MOCK_MEM_HEADROOM	(64ULL << 20)
+
+/**
+ * mock_mem_fits() - whether @bytes can be allocated without starving others
+ * @bytes: the size of a device-memory-sized allocation
+ *
+ * Device memory and a resume session's staged copy are as large as the
+ * device (up to 4 GiB).  __GFP_RETRY_MAYFAIL keeps their own allocation from
+ * waking the OOM killer, but while one takes the last free pages any other
+ * allocation on the machine can: refuse up front what MemAvailable cannot
+ * hold with some headroom.
+ *
+ * Return: true if the allocation may be attempted.
+ */
+bool mock_mem_fits(u64 bytes)
+{
+	return si_mem_available() >= (long)((bytes + MOCK_MEM_HEADROOM) >> PAGE_SHIFT);
+}
+
 /**
  * mock_state_alloc() - allocate device memory of @mem_size bytes
  * @m: the device (not open)
@@ -55,6 +75,8 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 	 * Sizes up to MOCK_MAX_MEM_SIZE come from sysfs: a size the machine
 	 * cannot hold fails with -ENOMEM instead of waking the OOM killer.
 	 */
+	if (!mock_mem_fits(mem_size))
+		return -ENOMEM;
 	mem = __vmalloc(mem_size, GFP_KERNEL | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	hash = kvcalloc(npages, sizeof(*hash), GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	stale = bitmap_zalloc(npages, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);

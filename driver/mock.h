@@ -248,6 +248,7 @@ static inline u64 mock_prng_next(u64 *state)
 }
 
 /* devstate.c: device memory, registers, workload, digest. */
+bool mock_mem_fits(u64 bytes);
 int mock_state_alloc(struct mock_device *m, u64 mem_size);
 void mock_state_free(struct mock_device *m);
 void mock_state_reset(struct mock_device *m);

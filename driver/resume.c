@@ -305,6 +305,8 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	struct mock_resume_file *r;
 	int ret = -ENOMEM;
 
+	if (!mock_mem_fits(m->mem_size))
+		return ERR_PTR(-ENOMEM);
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
