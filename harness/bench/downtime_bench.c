@@ -34,18 +34,7 @@ static char *bdf[8];
 
 static int set_mem(const char *b, unsigned long mib)
 {
-	char path[128];
-	FILE *f;
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/mem_size", b);
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%lu\n", mib << 20) < 0 ? -EIO : 0;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
+	return bench_mock_attr(b, "mem_size", (unsigned long long)mib << 20);
 }
 
 struct result {

@@ -204,22 +204,6 @@ static void print_arcs(const struct arc_table *t)
 		       vfm_state_name(t->arc[i].to), t->arc[i].us / t->arc[i].n);
 }
 
-/* /sys/bus/pci/devices/BDF/mock/migration_flags of a closed mock device. */
-static int set_mock_flags(const char *bdf, unsigned int flags)
-{
-	char path[128];
-	FILE *f;
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/migration_flags", bdf);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%u\n", flags) < 0 ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
-}
 
 int main(int argc, char **argv)
 {
@@ -284,7 +268,8 @@ int main(int argc, char **argv)
 		return 1;
 	vfm_device_close(&dst);
 	if (!vfm_mock_bound(argv[2]) ||
-	    set_mock_flags(argv[2], VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY)) {
+	    bench_mock_attr(argv[2], "migration_flags",
+			    VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY)) {
 		printf("arc latency without P2P: skipped, DST is not a mock device\n");
 	} else {
 		if (vfm_device_open(argv[2], &dst))
@@ -292,7 +277,7 @@ int main(int argc, char **argv)
 		time_walk(&dst, walk_no_p2p, sizeof(walk_no_p2p) / sizeof(walk_no_p2p[0]), rounds,
 			  stream, cap, &lat_no_p2p, only_no_p2p_arcs);
 		vfm_device_close(&dst);
-		ret = set_mock_flags(argv[2], dst_flags);
+		ret = bench_mock_attr(argv[2], "migration_flags", dst_flags);
 		if (ret)
 			die("restoring DST's migration_flags", ret);
 		printf("arc latency without P2P (DST with migration flags 5, mean of %d, microseconds):\n",

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,4 +37,20 @@ out:
 	free(a);
 	free(b);
 	return best;
+}
+
+int bench_mock_attr(const char *bdf, const char *attr, unsigned long long value)
+{
+	char path[160];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%llu\n", value) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
 }

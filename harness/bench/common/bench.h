@@ -13,4 +13,10 @@ double bench_now(void);
 /* Bytes per second of memcpy() between two buffers of @size, best of 3; 0 if out of memory. */
 double bench_memcpy_bw(size_t size);
 
+/*
+ * Write @value to /sys/bus/pci/devices/@bdf/mock/@attr (a mock device's
+ * mem_size or migration_flags, while it is closed): 0 or -errno.
+ */
+int bench_mock_attr(const char *bdf, const char *attr, unsigned long long value);
+
 #endif /* VFM_BENCH_H */
