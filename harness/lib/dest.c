@@ -236,9 +236,6 @@ static int run(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd, char *buf)
 		}
 	}
 	free(ram_buf);
-	/* The source learns at once that nothing more will be read. */
-	if (rs->ring)
-		vfm_ring_close_read(rs->ring);
 	if (!ret)
 		ret = vfm_mig_ram_complete(m);
 	if (ret)
@@ -271,6 +268,9 @@ static int dest(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd)
 
 	ret = buf ? run(m, rs, rp_fd, buf) :
 		    vfm_mig_fail(m, "setup", NULL, -ENOMEM, "buffer");
+	/* Whatever happened, nothing more will be read: a waiting source learns it now. */
+	if (rs->ring)
+		vfm_ring_close_read(rs->ring);
 	if (ret) {
 		m->rolled_back = true;
 		m->rollback_clean = true;
