@@ -259,13 +259,23 @@ static int run(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd, char *buf)
 	return ret;
 }
 
-/* Either transport: @rs reads from a file descriptor or from a ring. */
-static int dest(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd)
+/* Either transport: the stream from @ring if there is one, else from @in_fd. */
+static int dest(struct vfm_mig *m, int in_fd, struct vfm_ring *ring, int rp_fd)
 {
-	char *buf = malloc(BLOCK);
+	struct vfm_rstream *rs = malloc(sizeof(*rs));
+	char *buf;
 	unsigned int i;
 	int ret;
 
+	if (!rs)
+		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
+	if (ring) {
+		vfm_rs_init_ring(rs, ring);
+		vfm_ring_set_peer_fd(ring, rp_fd);
+	} else {
+		vfm_rs_init(rs, in_fd);
+	}
+	buf = malloc(BLOCK);
 	ret = buf ? run(m, rs, rp_fd, buf) :
 		    vfm_mig_fail(m, "setup", NULL, -ENOMEM, "buffer");
 	/* Whatever happened, nothing more will be read: a waiting source learns it now. */
@@ -288,23 +298,12 @@ static int dest(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd)
 
 int vfm_mig_dest(struct vfm_mig *m, int in_fd, int rp_fd)
 {
-	struct vfm_rstream *rs = malloc(sizeof(*rs));
-
-	if (!rs)
-		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
-	vfm_rs_init(rs, in_fd);
-	return dest(m, rs, rp_fd);
+	return dest(m, in_fd, NULL, rp_fd);
 }
 
 int vfm_mig_dest_ring(struct vfm_mig *m, struct vfm_ring *ring, int rp_fd)
 {
-	struct vfm_rstream *rs = malloc(sizeof(*rs));
-
-	if (!rs)
-		return vfm_mig_fail(m, "setup", NULL, -ENOMEM, "reader");
-	vfm_rs_init_ring(rs, ring);
-	vfm_ring_set_peer_fd(ring, rp_fd);
-	return dest(m, rs, rp_fd);
+	return dest(m, -1, ring, rp_fd);
 }
 
 int vfm_mig_send_result(const struct vfm_mig *m, int rp_fd)

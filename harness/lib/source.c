@@ -382,43 +382,42 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd)
 	return 0;
 }
 
-/* Either transport: @ws writes to a file descriptor or to a ring. */
-static int source(struct vfm_mig *m, struct vfm_wstream *ws, int out_fd, int rp_fd)
+/* Either transport: the stream into @ring if there is one, else to @out_fd. */
+static int source(struct vfm_mig *m, int out_fd, struct vfm_ring *ring, int rp_fd)
 {
-	int ret = run(m, ws, rp_fd);
+	struct vfm_wstream ws;
+	int ret;
 
+	if (ring) {
+		vfm_ws_init_ring(&ws, ring);
+		vfm_ring_set_peer_fd(ring, rp_fd);
+	} else {
+		vfm_ws_init(&ws, out_fd);
+	}
+	ret = run(m, &ws, rp_fd);
 	if (m->ram)
 		vfm_ram_log_stop(m->ram);
+	/* The end of the stream; a half stream makes the destination reset now. */
+	if (ring)
+		vfm_ring_close_write(ring);
+	else if (ret)
+		shutdown(out_fd, SHUT_WR);
 	if (ret) {
-		/* Tell the destination now: a half stream makes it reset. */
-		if (ws->ring)
-			vfm_ring_close_write(ws->ring);
-		else
-			shutdown(out_fd, SHUT_WR);
 		vfm_mig_restart_source(m);
 		if (rp_fd >= 0 && !m->peer_report)
 			poll_peer(m, rp_fd, 5000, NULL);
-	} else if (ws->ring) {
-		vfm_ring_close_write(ws->ring);
 	}
 	m->t_end = vfm_now_ns();
-	vfm_ws_release(ws);
+	vfm_ws_release(&ws);
 	return m->err;
 }
 
 int vfm_mig_source(struct vfm_mig *m, int out_fd, int rp_fd)
 {
-	struct vfm_wstream ws;
-
-	vfm_ws_init(&ws, out_fd);
-	return source(m, &ws, out_fd, rp_fd);
+	return source(m, out_fd, NULL, rp_fd);
 }
 
 int vfm_mig_source_ring(struct vfm_mig *m, struct vfm_ring *ring, int rp_fd)
 {
-	struct vfm_wstream ws;
-
-	vfm_ws_init_ring(&ws, ring);
-	vfm_ring_set_peer_fd(ring, rp_fd);
-	return source(m, &ws, -1, rp_fd);
+	return source(m, -1, ring, rp_fd);
 }
