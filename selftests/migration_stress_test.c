@@ -162,22 +162,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static unsigned int env_uint(const char *name, unsigned int def, unsigned int max)
-{
-	const char *v = getenv(name);
-	unsigned long n;
-	char *end;
-
-	if (!v || !*v)
-		return def;
-	n = strtoul(v, &end, 0);
-	if (*end || n > max) {
-		fprintf(stderr, "# %s=%s ignored: not a number up to %u\n", name, v, max);
-		return def;
-	}
-	return n;
-}
-
 static bool errno_ok(enum op op, int err)
 {
 	const int *e;
@@ -602,9 +586,9 @@ static void *run_worker(void *arg)
 
 TEST_F_TIMEOUT(stress, concurrent_ops, 300)
 {
-	unsigned int secs = env_uint("MIG_STRESS_SECS", 3, 120);
-	unsigned int hang = env_uint("MIG_STRESS_HANG_SECS", 10, 3600);
-	unsigned int seed = env_uint("MIG_STRESS_SEED", time(NULL), ~0u);
+	unsigned int secs = selftest_env_uint("MIG_STRESS_SECS", 3, 0, 120);
+	unsigned int hang = selftest_env_uint("MIG_STRESS_HANG_SECS", 10, 0, 3600);
+	unsigned int seed = selftest_env_uint("MIG_STRESS_SEED", time(NULL), 0, ~0u);
 	struct stress *s = self->s;
 	pthread_rwlockattr_t attr;
 	uint64_t start, stop_at;

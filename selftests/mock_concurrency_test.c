@@ -47,6 +47,7 @@
 
 #include "kselftest_harness.h"
 #include "mock.h"
+#include "selftest.h"
 
 #define MAX_DEVS	4
 #define SMALL_MEM	"262144"
@@ -348,14 +349,6 @@ static void *monitor_thread(void *arg)
 	return NULL;
 }
 
-static int env_secs(const char *name, int def, int max)
-{
-	const char *s = getenv(name);
-	int v = s ? atoi(s) : def;
-
-	return v < 1 ? def : v > max ? max : v;
-}
-
 /* Join @w by @deadline; false if it is still running. */
 static bool join_by(struct worker *w, const struct timespec *deadline)
 {
@@ -364,8 +357,8 @@ static bool join_by(struct worker *w, const struct timespec *deadline)
 
 TEST_F_TIMEOUT(conc, p2p_resets_set_state_and_monitor, 300)
 {
-	int secs = env_secs("MOCK_CONC_SECS", 4, 60);
-	int hang = env_secs("MOCK_CONC_HANG_SECS", 30, 120);
+	int secs = selftest_env_uint("MOCK_CONC_SECS", 4, 1, 60);
+	int hang = selftest_env_uint("MOCK_CONC_HANG_SECS", 30, 1, 120);
 	struct worker *all[MAX_DEVS + 3];
 	struct timespec deadline;
 	struct conc *c;

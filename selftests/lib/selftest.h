@@ -30,6 +30,13 @@
 #define VFIO_PRECOPY_INFO_REINIT		(1 << 0)
 #endif
 
+/*
+ * The number in environment variable @name, or @def when it is unset, empty
+ * or not a number from @min to @max (then saying so on stderr).
+ */
+unsigned int selftest_env_uint(const char *name, unsigned int def, unsigned int min,
+			       unsigned int max);
+
 /* The BDF to test; strips it from argv.  Exits KSFT_SKIP when none is given. */
 const char *selftest_get_bdf(int *argc, char *argv[]);
 
