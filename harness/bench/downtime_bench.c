@@ -45,7 +45,7 @@ struct result {
 /* One migration of @n devices; 0 or -1 (message printed). */
 static int migrate(unsigned int n, const char *extra, struct result *r)
 {
-	char cmd[1024], src[256] = "", dst[256] = "", json[] = "/tmp/downtime-bench.json";
+	char cmd[1024], src[256] = "", dst[256] = "", json[512];
 	json_object *o, *v, *pairs;
 	unsigned int i;
 	size_t k;
@@ -55,6 +55,12 @@ static int migrate(unsigned int n, const char *extra, struct result *r)
 		snprintf(dst + strlen(dst), sizeof(dst) - strlen(dst), "%s%s", i ? "," : "",
 			 bdf[4 + i]);
 	}
+	/*
+	 * TMPDIR, not a fixed path: in the test guest /tmp is the host's,
+	 * read-only, whenever the work tree lives under it.
+	 */
+	snprintf(json, sizeof(json), "%s/downtime-bench-%d.json",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 	snprintf(cmd, sizeof(cmd), "%s migrate --src %s --dst %s %s --json %s >/dev/null",
 		 vm, src, dst, extra, json);
 	if (system(cmd)) {
@@ -62,6 +68,7 @@ static int migrate(unsigned int n, const char *extra, struct result *r)
 		return -1;
 	}
 	o = json_object_from_file(json);
+	unlink(json);
 	if (!o || !json_object_object_get_ex(o, "downtime_ms", &v)) {
 		fprintf(stderr, "downtime-bench: no downtime in %s\n", json);
 		json_object_put(o);
