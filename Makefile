@@ -1,21 +1,27 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# mock-vfio-pci: build, test and demo.  Every target installs what it needs
-# first (scripts/install-deps, as root on Debian 12).
+# mock-vfio-pci: build, test and demo.  Every target first makes sure what it
+# needs is installed (scripts/install-deps: as root on Debian 12 it installs
+# what is missing; as a normal user it names the missing packages and the
+# command that installs them).
 #
 #   make            build the module, the harness and the selftests
-#   make check      host tests + lint, then the selftests in the test VM
-#   make demo       boot the VM and show the mock devices
+#   make check      host tests + lint, then every test in the test VM on two kernels
+#   make check-quick  host tests + lint + the test VM on Debian's kernel only
+#   make demo       boot the VM and migrate two mock devices
 #   make bench      benchmarks in the VM, as ratios measured in the same run
 #   make lint       checkpatch --strict and sparse/W=1 on the driver
 #   make debug-kernel  the debug guest kernel (cached) and the module built against it
+#   make deps       only the dependency check/installation
 #
-# KVER=6.12.<N>+deb12-amd64 picks the guest kernel (default: newest in the
-# archive, then whatever build/kver records).  BUILD=dir moves the build tree.
+# KVER=6.12.<N>+deb12-amd64 picks the guest kernel (default: what build/kver
+# records, else the newest the archive can install completely).  BUILD=dir
+# moves the build tree.  V=1 prints the full commands.
 
 BUILD ?= build
 KVER ?=
-GOALS := all check demo bench lint driver userspace debug-kernel
+V ?= 0
+GOALS := all check check-quick demo bench lint driver userspace debug-kernel
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -33,6 +39,16 @@ clean:
 else
 
 KVER := $(shell cat $(BUILD)/kver)
+
+# Kbuild-style output: "  CC      harness/lib/source.o"; V=1 shows commands.
+# $(call cmd,TAG) starts a recipe line: silent with a short tag, or nothing.
+ifeq ($(V),1)
+cmd =
+KBUILD_V := V=1
+else
+cmd = @printf '  %-7s %s\n' '$(1)' '$@';
+KBUILD_V :=
+endif
 KDIR ?= /usr/src/linux-headers-$(KVER)
 LSRC := $(BUILD)/linux-source
 KSFT := $(LSRC)/tools/testing/selftests
@@ -70,7 +86,7 @@ all: driver userspace
 userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(LOCKDEP_TESTS)
 
 driver: FORCE
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_V) modules
 
 # The debug guest kernel (built once, cached in /var/cache/mock-vfio-pci)
 # and the module built against it in $(BUILD)/module-debug.
@@ -80,49 +96,52 @@ debug-kernel: FORCE
 
 $(OBJ)/harness/%.o: harness/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -Iharness/lib -Iharness/bench/common -c -o $@ $<
+	$(call cmd,CC)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -Iharness/lib -Iharness/bench/common -c -o $@ $<
 
 $(OBJ)/selftests/%.o: selftests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
 $(LIBVFIOMIG): $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	$(call cmd,AR)$(AR) rcs $@ $^
 
 $(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 $(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 $(BUILD)/bin/mig_bench: $(OBJ)/harness/bench/mig_bench.o $(OBJ)/harness/bench/common/bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 $(BUILD)/bin/downtime_bench: $(OBJ)/harness/bench/downtime_bench.o $(OBJ)/harness/bench/common/bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 $(BUILD)/selftests/%: $(OBJ)/selftests/%.o $(patsubst %.c,$(OBJ)/%.o,$(SELFTEST_LIB_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 $(OBJ)/unit/%.o: harness/tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 lint: driver
 	@scripts/lint $(BUILD) $(KDIR)
 
 check: all
 	@scripts/check $(BUILD)
+
+check-quick: all
+	@scripts/check --quick $(BUILD)
 
 bench: all
 	@vm-images/run-in-vm -b $(BUILD) -m 3G -n 8 -t 900 -- vm-images/guest-bench $(BUILD)
