@@ -81,9 +81,14 @@ struct mc_events {
 /*
  * Appends every event of the file at @path (format @fmt, or sniffed from its
  * first recognisable line with MC_FMT_AUTO).  Returns 0, or -1 after one
- * message naming the file and line.
+ * message naming the file and line.  A directory, a binary file and a file
+ * in which no event of the format is found are errors too: "no violation"
+ * would be a false pass for them.  @allow_empty accepts the last kind, for
+ * a caller that knows the VMM recorded nothing (a migration refused before
+ * any device changed state).
  */
-int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out);
+int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
+		 struct mc_events *out);
 void mc_events_free(struct mc_events *e);
 /* Appends @ev; -1 when out of memory. */
 int mc_events_push(struct mc_events *out, const struct mc_event *ev);

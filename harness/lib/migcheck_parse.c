@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 
 #include "migcheck.h"
@@ -327,10 +328,16 @@ static char *slurp(const char *path, size_t *len)
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t cap = 0, n;
+	struct stat st;
 
 	*len = 0;
 	if (!f) {
 		fprintf(stderr, "vfio-migcheck: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vfio-migcheck: %s: a directory, not a trace file\n", path);
+		fclose(f);
 		return NULL;
 	}
 	do {
@@ -352,6 +359,10 @@ static char *slurp(const char *path, size_t *len)
 		fprintf(stderr, "vfio-migcheck: %s: read error\n", path);
 		free(buf);
 		buf = NULL;
+	} else if (memchr(buf, '\0', *len)) {
+		fprintf(stderr, "vfio-migcheck: %s: a binary file, not a trace\n", path);
+		free(buf);
+		buf = NULL;
 	} else {
 		buf[*len] = '\0';
 	}
@@ -359,7 +370,23 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
+/*
+ * What a file of format @fmt must hold at least one of: a file without any
+ * is not a trace we can check (an empty file, the wrong file, a QEMU trace
+ * recorded without the set-state events), and reporting "no violation" for
+ * it would be a false pass.
+ */
+static const char *const expected_events[MC_FMT_NR] = {
+	[MC_FMT_AUTO] = "a mock-vfio-pci event, a QEMU vfio_migration_set_state trace event "
+			"or a QMP VFIO_MIGRATION event",
+	[MC_FMT_MOCK] = "a mock-vfio-pci event line (from /sys/kernel/debug/mock-vfio-pci/events)",
+	[MC_FMT_QEMU] = "a vfio_migration_set_state or vfio_migration_set_device_state event "
+			"(record with -trace 'vfio_migration*')",
+	[MC_FMT_QMP] = "a VFIO_MIGRATION event (the device needs migration-events=on)",
+};
+
+int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
+		 struct mc_events *out)
 {
 	char *line = NULL, why[MC_WHY_LEN], *text;
 	size_t size = 0, len;
@@ -367,6 +394,7 @@ int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
 	struct mc_event ev;
 	int ret = 0, r;
 	FILE *f;
+	const size_t before = out->n;
 
 	text = slurp(path, &len);
 	if (!text)
@@ -411,6 +439,12 @@ int mc_read_file(const char *path, enum mc_format fmt, struct mc_events *out)
 	}
 	if (!ret && ferror(f)) {
 		fprintf(stderr, "vfio-migcheck: %s: read error\n", path);
+		ret = -1;
+	}
+	if (!ret && out->n == before && !allow_empty) {
+		/* @fmt is the sniffed format, if any line looked like one. */
+		fprintf(stderr, "vfio-migcheck: %s: not a trace: expected %s, found none\n",
+			path, expected_events[fmt]);
 		ret = -1;
 	}
 	free(line);

@@ -2,12 +2,13 @@
 /*
  * vfio-migcheck: evaluate the VMM-side migration rules over recorded traces.
  *
- *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] FILE...
+ *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] [--allow-empty] FILE...
  *
  * Prints one line per rule (PASS, FAIL with the first offending event, or
  * n/a when nothing in the traces shows the rule).  Exit status: 0 when no
  * rule fails (with --expect: when exactly the listed rules fail), 1
- * otherwise, 2 for bad usage or an unreadable or malformed trace.
+ * otherwise, 2 for bad usage or an unreadable or malformed trace, or a file
+ * that holds no event at all (unless --allow-empty).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,7 +20,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULE,...] FILE...\n"
+		"usage: vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULE,...]\n"
+		"                     [--allow-empty] FILE...\n"
 		"  --format F    format of the FILEs that follow (default auto: sniffed per file)\n"
 		"                mock: mock-vfio-pci's /sys/kernel/debug/mock-vfio-pci/events\n"
 		"                qemu: QEMU -trace output (vfio_migration_set_state,\n"
@@ -28,6 +30,8 @@ static void usage(FILE *f)
 		"                harness: vfio-migrate migrate --json report (its \"events\"),\n"
 		"                      source and destination each one VM\n"
 		"  --expect R,.. succeed only if exactly these rules fail (\"none\": no rule)\n"
+		"  --allow-empty a FILE without any event is checked as empty, not refused\n"
+		"                (for a migration refused before any device changed state)\n"
 		"All devices of all FILEs are taken as one VM, except where a mock log or a\n"
 		"harness report says which VM each is in.  Documentation/migcheck.rst.\n");
 }
@@ -59,20 +63,21 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "allow-empty", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	enum mc_format fmt = MC_FMT_AUTO;
 	struct mc_events ev = { 0 };
 	struct mc_result res;
-	bool want[MIG_RULE_NR], expect = false;
+	bool want[MIG_RULE_NR], expect = false, allow_empty = false;
 	int c, r, files = 0, ok = 1;
 
 	/* "+": options apply to the files after them, so stop at each file. */
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+f:e:h", opts, NULL);
+		c = getopt_long(argc, argv, "+f:e:ah", opts, NULL);
 		if (c == -1) {
-			if (mc_read_file(argv[optind], fmt, &ev))
+			if (mc_read_file(argv[optind], fmt, allow_empty, &ev))
 				return 2;
 			files++;
 			optind++;
@@ -90,6 +95,9 @@ int main(int argc, char **argv)
 			if (parse_expect(optarg, want))
 				return 2;
 			expect = true;
+			break;
+		case 'a':
+			allow_empty = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -4,8 +4,10 @@
  * lines included, and the rule evaluation over small hand-written traces of
  * correct and misbehaving VMMs.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "migcheck.h"
@@ -703,6 +705,79 @@ TEST(harness_malformed)
 		}
 		mc_events_free(&e);
 	}
+}
+
+/*
+ * Files that hold no trace are refused (-1 and one message naming the file
+ * and what was expected), never read as "no violation": a wrong file, an
+ * empty one, a QEMU trace without the set-state events.
+ */
+TEST(not_a_trace_is_refused)
+{
+	static const struct {
+		enum mc_format fmt;
+		const char *content, *why;
+	} bad[] = {
+		{ MC_FMT_AUTO, "", "not a trace: expected a mock-vfio-pci event, a QEMU" },
+		{ MC_FMT_AUTO, "root:x:0:0:root:/root:/bin/bash\n", "not a trace: expected a mock" },
+		{ MC_FMT_AUTO, "\x7f" "ELF\x02\x01\x01", "not a trace: expected a mock" },
+		{ MC_FMT_AUTO, "\x01\x02", "not a trace" },
+		{ MC_FMT_AUTO, "{\"QMP\": {}}\n{\"return\": {}}\n{\"event\": \"STOP\"}\n",
+		  "expected a VFIO_MIGRATION event" },
+		{ MC_FMT_AUTO, "1@1.5:vfio_load_state (0000:05:00.0) data 0x1\n",
+		  "expected a vfio_migration_set_state or vfio_migration_set_device_state event" },
+		{ MC_FMT_QEMU, "{\"event\": \"VFIO_MIGRATION\", \"data\": {}}\n",
+		  "expected a vfio_migration_set_state" },
+	};
+	char path[] = "/tmp/migcheck-test-XXXXXX", msg[512];
+	struct mc_events e = { 0 };
+	FILE *err = tmpfile();
+	int fd, saved = dup(2);
+	size_t i, n;
+
+	ASSERT_NE(NULL, err);
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(0, ftruncate(fd, 0));
+		ASSERT_EQ((ssize_t)strlen(bad[i].content),
+			  pwrite(fd, bad[i].content, strlen(bad[i].content), 0));
+		rewind(err);
+		ASSERT_EQ(0, ftruncate(fileno(err), 0));
+		dup2(fileno(err), 2);
+		EXPECT_EQ(-1, mc_read_file(path, bad[i].fmt, false, &e)) {
+			TH_LOG("accepted: %s", bad[i].content);
+		}
+		dup2(saved, 2);
+		EXPECT_EQ(0, e.n);
+		n = pread(fileno(err), msg, sizeof(msg) - 1, 0);
+		msg[n > 0 ? n : 0] = '\0';
+		EXPECT_NE(NULL, strstr(msg, path));
+		EXPECT_NE(NULL, strstr(msg, bad[i].why)) {
+			TH_LOG("for %s: %s", bad[i].content, msg);
+		}
+		mc_events_free(&e);
+	}
+	/* A directory, and one event that is enough. */
+	dup2(fileno(err), 2);
+	EXPECT_EQ(-1, mc_read_file("/", MC_FMT_AUTO, false, &e));
+	dup2(saved, 2);
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	n = strlen("1@1.5:vfio_migration_set_state (d) new state STOP, recover state ERROR\n");
+	ASSERT_EQ((ssize_t)n, pwrite(fd, "1@1.5:vfio_migration_set_state (d) new state STOP, "
+				 "recover state ERROR\n", n, 0));
+	EXPECT_EQ(0, mc_read_file(path, MC_FMT_AUTO, false, &e));
+	EXPECT_EQ(1, e.n);
+	mc_events_free(&e);
+	/* Nothing at all, allowed when asked for. */
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	EXPECT_EQ(0, mc_read_file(path, MC_FMT_AUTO, true, &e));
+	EXPECT_EQ(0, e.n);
+	mc_events_free(&e);
+	close(fd);
+	unlink(path);
+	close(saved);
+	fclose(err);
 }
 
 TEST_HARNESS_MAIN
