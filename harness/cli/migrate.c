@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,48 @@ static int split_bdfs(char *list, char **out, unsigned int *n)
 	return 0;
 }
 
+/* The long name of option @c in @opts, for messages. */
+static const char *opt_name(const struct option *opts, int c)
+{
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			return opts->name;
+	return "?";
+}
+
+/* @path can be created: its directory exists and is writable. */
+static int check_writable(const char *opt, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX] = ".";
+
+	if (slash == path)
+		strcpy(dir, "/");
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK)) {
+		fprintf(stderr, "vfio-migrate: --%s %s: cannot write in %s: %s\n", opt, path, dir,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A device named on both sides would be opened twice: refused before any work. */
+static int check_disjoint(const struct args *a)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < a->nsrc; i++)
+		for (j = 0; j < a->ndst; j++)
+			if (!strcmp(a->src[i], a->dst[j])) {
+				fprintf(stderr, "vfio-migrate: %s is both a source (--src) and a destination (--dst)\n",
+					a->src[i]);
+				return -1;
+			}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -143,8 +186,10 @@ static int parse(int argc, char **argv, struct args *a)
 			{
 				unsigned long v = strtoul(optarg, &end, 0);
 
-				if (errno || *end || !*optarg || v > 1000000000UL) {
-					fprintf(stderr, "vfio-migrate: bad number '%s'\n", optarg);
+				if (errno || *end || !*optarg || *optarg == '-' || v > 1000000000UL) {
+					fprintf(stderr,
+						"vfio-migrate: --%s: '%s' is not a whole number from 0 to 1000000000\n",
+						opt_name(opts, c), optarg);
 					return -1;
 				}
 				if (c == 'r')
@@ -211,6 +256,9 @@ static int parse(int argc, char **argv, struct args *a)
 			a->nsrc, a->ndst);
 		return -1;
 	}
+	if (check_disjoint(a) || (a->json && check_writable("json", a->json)) ||
+	    (a->timeline && check_writable("timeline", a->timeline)))
+		return -1;
 	return 0;
 }
 

@@ -53,10 +53,13 @@ static int load_from_path(struct kmod_ctx *ctx, const char *path, const char *pa
 		return ret;
 	}
 	ret = kmod_module_insert_module(mod, 0, params);
-	if (ret == -EEXIST) {
-		ret = 0;	/* already loaded: fine, but say so */
-		fprintf(stderr, "vfiomig: %s: already loaded, parameters not applied\n",
-			kmod_module_get_name(mod));
+	if (ret == -EEXIST && params && *params) {
+		/* Asked-for parameters that cannot take effect: an error, not a notice. */
+		vfm_err(kmod_module_get_name(mod),
+			"already loaded: cannot apply \"%s\" (unload it first: vfio-migrate unload)",
+			params);
+	} else if (ret == -EEXIST) {
+		ret = 0;	/* already loaded, nothing asked of it */
 	} else if (ret < 0) {
 		vfm_err(path, "inserting module (params \"%s\"): %s (see dmesg)",
 			params ? params : "", strerror(-ret));
