@@ -76,6 +76,15 @@ enum mc_format mc_sniff(const char *line);
 struct mc_events {
 	struct mc_event *ev;
 	size_t n, cap;
+	/*
+	 * Files read so far.  A QEMU trace or QMP log does not say which VM it
+	 * is: each file is taken as its own VM (the source's and the
+	 * destination's QEMU name their devices alike), its devices renamed
+	 * "FILE:device" from the second file on, unless one_vm says the files
+	 * are one VM's.
+	 */
+	unsigned int files;
+	bool one_vm;
 };
 
 /*
@@ -120,7 +129,8 @@ struct mc_result {
 };
 
 /*
- * Evaluates every rule over @e, in order, all devices taken as one VM.
+ * Evaluates every rule over @e, in order; devices are compared with those
+ * of their own VM only (see struct mc_events and MC_RESET).
  * Returns the number of rules that failed.
  */
 int mc_check(const struct mc_events *e, struct mc_result *res);

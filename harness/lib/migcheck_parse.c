@@ -385,6 +385,26 @@ static const char *const expected_events[MC_FMT_NR] = {
 	[MC_FMT_QMP] = "a VFIO_MIGRATION event (the device needs migration-events=on)",
 };
 
+/*
+ * An event of a trace that does not say its VM (QEMU's, QMP's): the VM of
+ * its file, a negative number (mock logs' VMs are positive), and from the
+ * second file on a device name that says the file.
+ */
+static void own_vm(const struct mc_events *out, const char *path, struct mc_event *ev)
+{
+	const char *base = strrchr(path, '/');
+	char name[MC_NAME_LEN];
+
+	if (out->one_vm || !out->files) {
+		ev->vm = -1;
+		return;
+	}
+	ev->vm = -1 - (long long)out->files;
+	/* Device names in traces are short (a PCI address, a sysfs name). */
+	snprintf(name, sizeof(name), "%.24s:%.38s", base ? base + 1 : path, ev->dev);
+	snprintf(ev->dev, sizeof(ev->dev), "%s", name);
+}
+
 int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 		 struct mc_events *out)
 {
@@ -430,6 +450,8 @@ int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 		}
 		if (r == 0)
 			continue;
+		if (fmt == MC_FMT_QEMU || fmt == MC_FMT_QMP)
+			own_vm(out, path, &ev);
 		snprintf(ev.where, sizeof(ev.where), "%.60s:%lu", path, lineno);
 		if (mc_events_push(out, &ev)) {
 			fprintf(stderr, "vfio-migcheck: %s: out of memory\n", path);
@@ -450,6 +472,7 @@ int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 	free(line);
 	fclose(f);
 	free(text);
+	out->files++;
 	return ret;
 }
 

@@ -318,14 +318,16 @@ int mc_check(const struct mc_events *e, struct mc_result *res)
 	 * Every device is there from the start, RUNNING (U-7), so that the
 	 * first device to stop is compared with all.  One whose trace begins
 	 * with its open (a mock log) is in no VM until then; devices of traces
-	 * without VMs (QEMU's) are all in one.
+	 * without VMs (QEMU's) are in their file's (a negative number, set by
+	 * mc_read_file(); -1 for events that did not come from a file).
 	 */
 	for (i = 0; i < e->n; i++) {
+		const struct mc_event *ev = &e->ev[i];
 		size_t n = st.n;
-		struct mc_device *d = device(&st, e->ev[i].dev);
+		struct mc_device *d = device(&st, ev->dev);
 
 		if (d && st.n > n)
-			d->vm = e->ev[i].kind == MC_RESET ? 0 : -1;
+			d->vm = ev->kind == MC_RESET ? 0 : ev->vm < 0 ? ev->vm : -1;
 	}
 	for (i = 0; i < e->n; i++)
 		step(&st, &e->ev[i]);

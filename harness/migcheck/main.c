@@ -2,7 +2,8 @@
 /*
  * vfio-migcheck: evaluate the VMM-side migration rules over recorded traces.
  *
- *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] [--allow-empty] FILE...
+ *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] [--allow-empty]
+ *                 [--one-vm] FILE...
  *
  * Prints one line per rule (PASS, FAIL with the first offending event, or
  * n/a when nothing in the traces shows the rule).  Exit status: 0 when no
@@ -21,7 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULE,...]\n"
-		"                     [--allow-empty] FILE...\n"
+		"                     [--allow-empty] [--one-vm] FILE...\n"
 		"  --format F    format of the FILEs that follow (default auto: sniffed per file)\n"
 		"                mock: mock-vfio-pci's /sys/kernel/debug/mock-vfio-pci/events\n"
 		"                qemu: QEMU -trace output (vfio_migration_set_state,\n"
@@ -32,8 +33,10 @@ static void usage(FILE *f)
 		"  --expect R,.. succeed only if exactly these rules fail (\"none\": no rule)\n"
 		"  --allow-empty a FILE without any event is checked as empty, not refused\n"
 		"                (for a migration refused before any device changed state)\n"
-		"All devices of all FILEs are taken as one VM, except where a mock log or a\n"
-		"harness report says which VM each is in.  Documentation/migcheck.rst.\n");
+		"  --one-vm      QEMU traces and QMP logs given are one VM's (by default each\n"
+		"                file is its own VM: a source's and a destination's)\n"
+		"Mock logs and harness reports say which VM each device is in.\n"
+		"Documentation/migcheck.rst.\n");
 }
 
 /* Sets want[r] for each rule named in @list; -1 on an unknown name. */
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "allow-empty", no_argument, NULL, 'a' },
+		{ "one-vm", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -75,7 +79,7 @@ int main(int argc, char **argv)
 
 	/* "+": options apply to the files after them, so stop at each file. */
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+f:e:ah", opts, NULL);
+		c = getopt_long(argc, argv, "+f:e:aoh", opts, NULL);
 		if (c == -1) {
 			if (mc_read_file(argv[optind], fmt, allow_empty, &ev))
 				return 2;
@@ -98,6 +102,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			allow_empty = true;
+			break;
+		case 'o':
+			ev.one_vm = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -780,4 +780,65 @@ TEST(not_a_trace_is_refused)
 	fclose(err);
 }
 
+/* Writes @text to a new temporary file whose name ends in @name; returns it. */
+static char *temp_trace(const char *name, const char *text)
+{
+	static char paths[4][64];
+	static int next;
+	char *path = paths[next++ % 4];
+	int fd;
+
+	snprintf(path, sizeof(paths[0]), "/tmp/migcheck-XXXXXX-%s", name);
+	fd = mkstemps(path, strlen(name) + 1);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return NULL;
+	close(fd);
+	return path;
+}
+
+/*
+ * A correct migration's source and destination QEMU traces, given together:
+ * both QEMUs call their devices A and B, yet they are four devices in two
+ * VMs, and nothing is violated.  With --one-vm they are one VM's two.
+ */
+TEST(two_qemu_traces_are_two_vms)
+{
+	static const char src[] =
+		"vfio_migration_set_device_state  (A) state PRE_COPY\n"
+		"vfio_migration_set_device_state  (B) state PRE_COPY\n"
+		"vfio_migration_set_device_state  (A) state PRE_COPY_P2P\n"
+		"vfio_migration_set_device_state  (B) state PRE_COPY_P2P\n"
+		"vfio_migration_set_device_state  (A) state STOP_COPY\n"
+		"vfio_migration_set_device_state  (B) state STOP_COPY\n"
+		"vfio_migration_set_device_state  (A) state STOP\n"
+		"vfio_migration_set_device_state  (B) state STOP\n";
+	static const char dst[] =
+		"vfio_migration_set_device_state  (A) state RESUMING\n"
+		"vfio_migration_set_device_state  (B) state RESUMING\n"
+		"vfio_migration_set_device_state  (A) state RUNNING_P2P\n"
+		"vfio_migration_set_device_state  (B) state RUNNING_P2P\n"
+		"vfio_migration_set_device_state  (A) state RUNNING\n"
+		"vfio_migration_set_device_state  (B) state RUNNING\n";
+	char *s = temp_trace("src.trace", src), *d = temp_trace("dst.trace", dst);
+	struct mc_events e = { 0 };
+	struct mc_result res;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, mc_read_file(s, MC_FMT_AUTO, false, &e));
+	ASSERT_EQ(0, mc_read_file(d, MC_FMT_AUTO, false, &e));
+	mc_check(&e, &res);
+	EXPECT_EQ(4, res.devices);
+	EXPECT_STREQ("", failing_rules(&e));
+
+	e.one_vm = true;
+	ASSERT_EQ(0, mc_read_file(s, MC_FMT_AUTO, false, &e));
+	ASSERT_EQ(0, mc_read_file(d, MC_FMT_AUTO, false, &e));
+	mc_check(&e, &res);
+	EXPECT_EQ(2, res.devices);
+	mc_events_free(&e);
+	unlink(s);
+	unlink(d);
+}
+
 TEST_HARNESS_MAIN
