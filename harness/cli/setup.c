@@ -55,8 +55,9 @@ int cmd_setup(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: vfio-migrate setup [--module KO] [--params \"P=V ...\"] [--driver NAME] BDF...\n"
-				"  Loads vfio-pci-core and mock-vfio-pci (with libkmod) and binds each\n"
-				"  BDF to NAME (default %s) through driver_override.\n",
+				"  Loads vfio-pci-core and mock-vfio-pci, or the module NAME (with\n"
+				"  libkmod), and binds each BDF to NAME (default %s) through\n"
+				"  driver_override.\n",
 				MOCK_VFIO_PCI_DRIVER_NAME);
 			return c == 'h' ? 0 : 2;
 		}
@@ -64,9 +65,15 @@ int cmd_setup(int argc, char **argv)
 	if (!module[0])
 		default_module_path(module, sizeof(module));
 
-	/* Another variant driver is expected to be loaded already. */
 	ret = vfm_load_modules(strcmp(driver, MOCK_VFIO_PCI_DRIVER_NAME) ? NULL : module,
 			       params);
+	/*
+	 * Another driver by its module name (vfio-pci, a variant driver
+	 * installed in /lib/modules): a no-op when it is loaded already, also
+	 * from a path with insmod.
+	 */
+	if (!ret && strcmp(driver, MOCK_VFIO_PCI_DRIVER_NAME))
+		ret = vfm_load_module_by_name(driver);
 	if (ret)
 		return 1;
 	for (i = optind; i < argc; i++)

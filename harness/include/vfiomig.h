@@ -156,6 +156,8 @@ int vfm_parse_bdf(const char *in, char *out, unsigned long outlen);
 
 /* Module loading (libkmod) and driver binding (driver_override). */
 int vfm_load_modules(const char *module_path, const char *params);
+/* Loads @name (e.g. "vfio-pci") and its dependencies unless loaded or built in. */
+int vfm_load_module_by_name(const char *name);
 int vfm_unload_module(const char *name);
 int vfm_bind(const char *bdf, const char *driver);
 int vfm_unbind(const char *bdf);

@@ -97,6 +97,20 @@ int vfm_load_modules(const char *module_path, const char *params)
 	return ret;
 }
 
+int vfm_load_module_by_name(const char *name)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	int ret;
+
+	if (!ctx) {
+		vfm_err("libkmod", "kmod_new failed");
+		return -ENOMEM;
+	}
+	ret = load_by_name(ctx, name);
+	kmod_unref(ctx);
+	return ret;
+}
+
 int vfm_unload_module(const char *name)
 {
 	struct kmod_module *mod;
