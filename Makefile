@@ -11,6 +11,7 @@
 #   make demo       boot the VM and migrate two mock devices
 #   make bench      benchmarks in the VM, as ratios measured in the same run
 #   make lint       checkpatch --strict and sparse/W=1 on the driver
+#   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
 #   make debug-kernel  the debug guest kernel (cached) and the module built against it
 #   make deps       only the dependency check/installation
 #
@@ -21,7 +22,8 @@
 BUILD ?= build
 KVER ?=
 V ?= 0
-GOALS := all check check-quick demo bench lint driver userspace debug-kernel
+FUZZ_SECONDS ?= 300
+GOALS := all check check-quick demo bench lint driver userspace debug-kernel fuzz
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -145,6 +147,10 @@ check-quick: all
 
 bench: all
 	@vm-images/run-in-vm -b $(BUILD) -m 3G -n 8 -t 900 -- vm-images/guest-bench $(BUILD)
+
+# Host only: clang builds its own sanitized copy of the library (scripts/fuzz).
+fuzz:
+	@scripts/fuzz $(BUILD) $(FUZZ_SECONDS)
 
 demo: all
 	@vm-images/run-in-vm -b $(BUILD) -t 300 -- vm-images/guest-demo $(BUILD)

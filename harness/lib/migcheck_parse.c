@@ -250,16 +250,17 @@ static int parse_qmp(const char *line, struct mc_event *ev, char *why)
 		json_object_put(o);
 		return fail(why, "not a JSON object");
 	}
-	if (!json_object_object_get_ex(o, "event", &v) ||
+	/* A member that is JSON null is no object (v NULL): as if absent. */
+	if (!json_object_object_get_ex(o, "event", &v) || !v ||
 	    strcmp(json_object_get_string(v), "VFIO_MIGRATION"))
 		goto out;	/* a reply, a greeting or another event */
 	if (!json_object_object_get_ex(o, "data", &data) ||
-	    !json_object_object_get_ex(data, "device-id", &v)) {
+	    !json_object_object_get_ex(data, "device-id", &v) || !v) {
 		ret = fail(why, "VFIO_MIGRATION without data.device-id");
 		goto out;
 	}
 	snprintf(ev->dev, sizeof(ev->dev), "%s", json_object_get_string(v));
-	if (!json_object_object_get_ex(data, "device-state", &v)) {
+	if (!json_object_object_get_ex(data, "device-state", &v) || !v) {
 		ret = fail(why, "VFIO_MIGRATION without data.device-state");
 		goto out;
 	}

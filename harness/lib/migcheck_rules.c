@@ -293,7 +293,12 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 			       mig_state_name(d->state));
 		break;
 	case MC_P2P:
+		/*
+		 * A peer without events of its own is added now, which may
+		 * move the table: look the initiator up again (it is there).
+		 */
 		p = device(st, ev->peer);
+		d = device(st, ev->dev);
 		if (ev->dropped || (p && ev->writes && mig_breaks_p5(p->state)))
 			breaks(st, MIG_RULE_P5, ev, "P2P from %s into %s (%s)", d->name, ev->peer,
 			       p ? mig_state_name(p->state) : "?");

@@ -188,6 +188,27 @@ TEST(qmp_lines)
 				    &ev, why));
 }
 
+/* Members that are JSON null are absent, not a NULL string to read (they crashed). */
+TEST(qmp_null_members)
+{
+	struct mc_event ev;
+	char why[128];
+
+	EXPECT_EQ(0, mc_parse_line(MC_FMT_QMP, "{\"event\": null}", &ev, why));
+	why[0] = '\0';
+	EXPECT_EQ(-1, mc_parse_line(MC_FMT_QMP,
+				    "{\"event\": \"VFIO_MIGRATION\", \"data\": {\"device-id\": null, \"device-state\": \"stop\"}}",
+				    &ev, why));
+	EXPECT_STREQ("VFIO_MIGRATION without data.device-id", why);
+	why[0] = '\0';
+	EXPECT_EQ(-1, mc_parse_line(MC_FMT_QMP,
+				    "{\"event\": \"VFIO_MIGRATION\", \"data\": {\"device-id\": \"a\", \"device-state\": null}}",
+				    &ev, why));
+	EXPECT_STREQ("VFIO_MIGRATION without data.device-state", why);
+	EXPECT_EQ(-1, mc_parse_line(MC_FMT_QMP, "{\"event\": \"VFIO_MIGRATION\", \"data\": null}",
+				    &ev, why));
+}
+
 TEST(sniffing)
 {
 	EXPECT_EQ(MC_FMT_QMP, mc_sniff("{\"QMP\": {}}"));
@@ -403,6 +424,45 @@ TEST(dropped_p2p_breaks_p5)
 	};
 
 	EXPECT_STREQ("P-5", failing(MC_FMT_MOCK, t));
+}
+
+/*
+ * A P2P write into a peer that has no event of its own: the peer is added
+ * to the device table while the initiator is being replayed, and the
+ * initiator's name must still be read from the table as it is now
+ * (mc_check() once read it from the table's old place, freed by the
+ * realloc(): found by harness/fuzz/migcheck_mock_fuzz.c).  The heap is
+ * arranged so that the table cannot grow in place: free blocks of every
+ * small table's size, each followed by a live one.
+ */
+TEST(p2p_into_a_peer_without_events)
+{
+	static const char *const t[] = {
+		"0 1 A reset state=RUNNING vm=1",
+		"1 1 C reset state=RUNNING vm=1",
+		"2 1 A p2p peer=B writes=0 dropped=240",
+		NULL
+	};
+	static void *hole[512], *fence[512];
+	struct mc_events e = { 0 };
+	struct mc_result res;
+	size_t i;
+
+	ASSERT_EQ(0, parse_all(MC_FMT_MOCK, t, &e));
+	for (i = 0; i < 512; i++) {
+		hole[i] = malloc(1024 + 16 * i);
+		fence[i] = malloc(16);
+	}
+	for (i = 0; i < 512; i++)
+		free(hole[i]);
+	EXPECT_EQ(1, mc_check(&e, &res));
+	for (i = 0; i < 512; i++)
+		free(fence[i]);
+	EXPECT_EQ(3, res.devices);
+	EXPECT_EQ(MC_FAIL, res.rule[MIG_RULE_P5].verdict);
+	EXPECT_NE(NULL, strstr(res.rule[MIG_RULE_P5].first, ": P2P from A into B (RUNNING): "))
+		TH_LOG("%s", res.rule[MIG_RULE_P5].first);
+	mc_events_free(&e);
 }
 
 TEST(qemu_two_phase_stop_and_u3)
