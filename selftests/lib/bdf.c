@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "kselftest.h"
 #include "rules.h"
@@ -40,21 +43,57 @@ static void check_iommu_mode(const char *bdf)
 	}
 }
 
+/*
+ * The device must exist and have a VFIO driver: otherwise every test would
+ * fail on opening it, each with a bare "not ok" (no false verdict either way).
+ */
+static void check_device(const char *what, const char *bdf)
+{
+	char path[128];
+	glob_t g;
+	int bound;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	if (access(path, F_OK)) {
+		ksft_print_header();
+		ksft_exit_fail_msg("%s %s: no such PCI device (no %s)\n", what, bdf, path);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev/vfio*", bdf);
+	bound = !glob(path, 0, NULL, &g);
+	globfree(&g);
+	if (!bound) {
+		ksft_print_header();
+		ksft_exit_fail_msg("%s %s: not bound to a VFIO driver\n", what, bdf);
+	}
+}
+
 const char *selftest_get_bdf(int *argc, char *argv[])
 {
 	static char bdf[32];
-	const char *env;
+	const char *env, *last = *argc > 1 ? argv[*argc - 1] : "";
 
 	if (getenv("MIG_LIST_RULES"))
 		list_rules();
-	if (*argc > 1 && !vfm_parse_bdf(argv[*argc - 1], bdf, sizeof(bdf))) {
+	if (*argc > 1 && !vfm_parse_bdf(last, bdf, sizeof(bdf))) {
 		(*argc)--;
 		argv[*argc] = NULL;
+		check_device("device", bdf);
 		check_iommu_mode(bdf);
 		return selftest_bdf = bdf;
 	}
+	/* Meant as an address (kselftest options have no ':'): a typo, not "no device". */
+	if (*last != '-' && strchr(last, ':')) {
+		ksft_print_header();
+		ksft_exit_fail_msg("device %s: not a PCI address (expected DDDD:BB:DD.F)\n", last);
+	}
 	env = getenv("VFIO_SELFTESTS_BDF");
-	if (env && !vfm_parse_bdf(env, bdf, sizeof(bdf))) {
+	if (env && vfm_parse_bdf(env, bdf, sizeof(bdf))) {
+		ksft_print_header();
+		ksft_exit_fail_msg("VFIO_SELFTESTS_BDF=%s: not a PCI address (expected DDDD:BB:DD.F)\n",
+				   env);
+	}
+	if (env) {
+		check_device("VFIO_SELFTESTS_BDF", bdf);
 		check_iommu_mode(bdf);
 		return selftest_bdf = bdf;
 	}
