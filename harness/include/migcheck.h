@@ -47,6 +47,10 @@ struct mc_event {
 	unsigned long long len;
 	unsigned int writes, dropped;
 	long long vm;			/* MC_RESET: the device's VM from now on, -1 unknown */
+	/* Where the event came from: the file (0, 1, ...) and the device's name there. */
+	unsigned int file;
+	char file_dev[MC_NAME_LEN];
+	unsigned long long t_us;	/* QEMU trace and QMP: wall clock, 0 unknown */
 	char where[MC_NAME_LEN + 16];	/* "file:line" */
 	char text[160];			/* the line as read, for messages */
 };
@@ -85,6 +89,11 @@ struct mc_events {
 	 */
 	unsigned int files;
 	bool one_vm;
+	/* Per file read: its path and format (sniffed, for MC_FMT_AUTO). */
+	struct mc_file {
+		char path[256];
+		enum mc_format fmt;
+	} *file;
 };
 
 /*
@@ -99,6 +108,19 @@ struct mc_events {
 int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 		 struct mc_events *out);
 void mc_events_free(struct mc_events *e);
+
+/*
+ * A QMP log and a QEMU trace of the same QEMU record the same state changes
+ * twice (QEMU emits VFIO_MIGRATION where it traces
+ * vfio_migration_set_device_state): checked as two VMs, one violation would
+ * be counted twice, and a QMP log missing a device (migration-events=off)
+ * would look like a VM that left it out.  Drops every QMP file whose events
+ * are, in order, a run of one QEMU trace file's set_device_state events
+ * (device names mapped one to one; within a second of each other where
+ * both have times), with one line on @note per file dropped.  Returns the
+ * number of files dropped.
+ */
+unsigned int mc_merge_same_qemu(struct mc_events *e, FILE *note);
 /* Appends @ev; -1 when out of memory. */
 int mc_events_push(struct mc_events *out, const struct mc_event *ev);
 

@@ -196,8 +196,10 @@ static int parse_qemu(const char *line, struct mc_event *ev, char *why)
 	size_t sec, usec;
 
 	/* The optional "PID@SEC.USEC:" prefix. */
-	if (colon && sscanf(line, "%d@%zu.%zu:%n", &pid, &sec, &usec, &off) == 3 && off)
+	if (colon && sscanf(line, "%d@%zu.%zu:%n", &pid, &sec, &usec, &off) == 3 && off) {
 		line += off;
+		ev->t_us = sec * 1000000ULL + usec;
+	}
 	if (sscanf(line, "%63s", name) != 1)
 		return 0;
 	if (strcmp(name, set_state) && strcmp(name, dev_state))
@@ -268,6 +270,15 @@ static int parse_qmp(const char *line, struct mc_event *ev, char *why)
 		ret = fail(why, "device-state \"%s\" is not a migration state",
 			   json_object_get_string(v));
 		goto out;
+	}
+	if (json_object_object_get_ex(o, "timestamp", &v) && v) {
+		struct json_object *sec, *usec;
+
+		if (json_object_object_get_ex(v, "seconds", &sec) &&
+		    json_object_object_get_ex(v, "microseconds", &usec) &&
+		    json_object_get_int64(sec) > 0 && json_object_get_int64(usec) >= 0)
+			ev->t_us = json_object_get_int64(sec) * 1000000ULL +
+				   json_object_get_int64(usec);
 	}
 	ev->kind = MC_STATE;
 	ret = 1;
@@ -406,6 +417,21 @@ static void own_vm(const struct mc_events *out, const char *path, struct mc_even
 	snprintf(ev->dev, sizeof(ev->dev), "%s", name);
 }
 
+/* Room for the file being read, out->file[out->files]. */
+static int add_file(struct mc_events *out, const char *path)
+{
+	struct mc_file *p = realloc(out->file, (out->files + 1) * sizeof(*p));
+
+	if (!p) {
+		fprintf(stderr, "vfio-migcheck: %s: out of memory\n", path);
+		return -1;
+	}
+	out->file = p;
+	snprintf(p[out->files].path, sizeof(p->path), "%s", path);
+	p[out->files].fmt = MC_FMT_AUTO;
+	return 0;
+}
+
 int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 		 struct mc_events *out)
 {
@@ -420,11 +446,18 @@ int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 	text = slurp(path, &len);
 	if (!text)
 		return -1;
+	if (add_file(out, path)) {
+		free(text);
+		return -1;
+	}
 	if (fmt == MC_FMT_HARNESS || (fmt == MC_FMT_AUTO && mc_looks_harness(text))) {
 		ret = mc_parse_harness(path, text, out, why);
 		if (ret)
 			fprintf(stderr, "vfio-migcheck: %s: harness report: %s\n", path, why);
+		for (size_t i = before; i < out->n; i++)
+			out->ev[i].file = out->files;
 		free(text);
+		out->file[out->files++].fmt = MC_FMT_HARNESS;
 		return ret;
 	}
 	f = fmemopen(text, len ? len : 1, "r");
@@ -451,6 +484,8 @@ int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 		}
 		if (r == 0)
 			continue;
+		ev.file = out->files;
+		memcpy(ev.file_dev, ev.dev, sizeof(ev.file_dev));
 		if (fmt == MC_FMT_QEMU || fmt == MC_FMT_QMP)
 			own_vm(out, path, &ev);
 		snprintf(ev.where, sizeof(ev.where), "%.60s:%lu", path, lineno);
@@ -473,12 +508,13 @@ int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 	free(line);
 	fclose(f);
 	free(text);
-	out->files++;
+	out->file[out->files++].fmt = fmt;
 	return ret;
 }
 
 void mc_events_free(struct mc_events *e)
 {
 	free(e->ev);
+	free(e->file);
 	memset(e, 0, sizeof(*e));
 }

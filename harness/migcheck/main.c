@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"                (for a migration refused before any device changed state)\n"
 		"  --one-vm      QEMU traces and QMP logs given are one VM's (by default each\n"
 		"                file is its own VM: a source's and a destination's)\n"
+		"A QMP log whose events are a run of a QEMU trace's given too is that QEMU's:\n"
+		"it is checked once, from the trace (a note on stderr says so).\n"
 		"Mock logs and harness reports say which VM each device is in.\n"
 		"Documentation/migcheck.rst.\n");
 }
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	mc_merge_same_qemu(&ev, stderr);
 	mc_check(&ev, &res);
 	mc_print(stdout, &res);
 	for (r = 0; r < MIG_RULE_NR; r++) {

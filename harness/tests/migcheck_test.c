@@ -901,4 +901,117 @@ TEST(two_qemu_traces_are_two_vms)
 	unlink(d);
 }
 
+/* Reads @paths (NULL-terminated) as vfio-migcheck does; the merge's note in @note. */
+static int read_merged(const char *const *paths, struct mc_events *e, char *note, size_t size)
+{
+	FILE *f = fmemopen(note, size, "w");
+	int merged;
+
+	for (; *paths; paths++)
+		if (mc_read_file(*paths, MC_FMT_AUTO, false, e))
+			return -1;
+	merged = mc_merge_same_qemu(e, f);
+	fclose(f);
+	return merged;
+}
+
+/* The sum of every rule's violation count in @res. */
+static unsigned int violations(const struct mc_result *res)
+{
+	unsigned int r, n = 0;
+
+	for (r = 0; r < MIG_RULE_NR; r++)
+		n += res->rule[r].count;
+	return n;
+}
+
+/*
+ * One QEMU given as its trace and its QMP log (connected after the VM
+ * started: the first two state changes are missing there).  Device A stops
+ * while B still runs: the violation is counted once, the QMP log's events
+ * being the trace's, and the note says which devices are which.  The
+ * destination's QMP log, a QMP log a minute off and one that misses a
+ * mapped device's state change are other QEMUs: checked on their own.
+ */
+TEST(qmp_log_of_a_traced_qemu_is_checked_once)
+{
+	static const char trace[] =
+		"7@100.000001:vfio_migration_set_device_state  (A) state RUNNING_P2P\n"
+		"7@100.000002:vfio_migration_set_device_state  (A) state RUNNING\n"
+		"7@101.000001:vfio_migration_set_state  (A) new state PRE_COPY, recover state ERROR\n"
+		"7@101.000002:vfio_migration_set_device_state  (A) state PRE_COPY\n"
+		"7@101.000003:vfio_migration_set_device_state  (B) state PRE_COPY\n"
+		"7@102.000001:vfio_migration_set_device_state  (A) state STOP_COPY\n"
+		"7@102.000002:vfio_migration_set_device_state  (B) state PRE_COPY_P2P\n"
+		"7@102.000003:vfio_migration_set_device_state  (B) state STOP_COPY\n"
+		"7@102.000004:vfio_migration_set_device_state  (A) state STOP\n"
+		"7@102.000005:vfio_migration_set_device_state  (B) state STOP\n";
+#define QMP(sec, usec, state, id) "{\"timestamp\": {\"seconds\": " #sec ", \"microseconds\": " \
+	#usec "}, \"event\": \"VFIO_MIGRATION\", \"data\": {\"device-state\": \"" state \
+	"\", \"device-id\": \"" id "\"}}\n"
+	static const char qmp[] =
+		"{\"QMP\": {\"version\": {}}}\n"
+		QMP(101, 2, "pre-copy", "vf0") QMP(101, 3, "pre-copy", "vf1")
+		QMP(102, 1, "stop-copy", "vf0") QMP(102, 2, "pre-copy-p2p", "vf1")
+		QMP(102, 3, "stop-copy", "vf1") QMP(102, 4, "stop", "vf0")
+		QMP(102, 5, "stop", "vf1");
+	static const char later[] =
+		QMP(160, 2, "pre-copy", "vf0") QMP(160, 3, "pre-copy", "vf1");
+	static const char dst[] =
+		QMP(101, 2, "resuming", "vf0") QMP(101, 3, "resuming", "vf1");
+	static const char gap[] = QMP(101, 2, "pre-copy", "vf0") QMP(102, 4, "stop", "vf0");
+	static const char *const others[] = { later, dst, gap };
+	static const unsigned int devices[] = { 4, 4, 3 };
+	/* Only vf0 has migration-events=on. */
+	static const char one[] =
+		QMP(101, 2, "pre-copy", "vf0") QMP(102, 1, "stop-copy", "vf0")
+		QMP(102, 4, "stop", "vf0");
+#undef QMP
+	/* Copies: temp_trace() reuses its names. */
+	char *t = strdup(temp_trace("qemu.trace", trace) ?: "");
+	char *q = strdup(temp_trace("qemu.qmp", qmp) ?: "");
+	struct mc_events e = { 0 };
+	struct mc_result alone, both;
+	char note[1024];
+	unsigned int i;
+
+	ASSERT_STRNE("", t);
+	ASSERT_STRNE("", q);
+	ASSERT_EQ(0, read_merged((const char *[]){ t, NULL }, &e, note, sizeof(note)));
+	mc_check(&e, &alone);
+	mc_events_free(&e);
+	EXPECT_EQ(1, violations(&alone));
+
+	ASSERT_EQ(1, read_merged((const char *[]){ t, q, NULL }, &e, note, sizeof(note)));
+	mc_check(&e, &both);
+	mc_events_free(&e);
+	EXPECT_EQ(2, both.devices);
+	EXPECT_EQ(1, violations(&both));
+	EXPECT_NE(NULL, strstr(note, "vf0=A, vf1=B): checked once, from the trace"));
+	EXPECT_NE(NULL, strstr(note, "qemu.trace:4 on"));
+
+	q = strcpy(q, temp_trace("qemu.qmp", one) ?: "");
+	ASSERT_EQ(1, read_merged((const char *[]){ t, q, NULL }, &e, note, sizeof(note)));
+	mc_check(&e, &both);
+	mc_events_free(&e);
+	EXPECT_EQ(2, both.devices);
+	EXPECT_NE(NULL, strstr(note, "(vf0=A): checked once"));
+	unlink(q);
+
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		const char *o = temp_trace("other.qmp", others[i]);
+
+		ASSERT_NE(NULL, o);
+		EXPECT_EQ(0, read_merged((const char *[]){ t, o, NULL }, &e, note, sizeof(note)));
+		mc_check(&e, &both);
+		mc_events_free(&e);
+		EXPECT_EQ(devices[i], both.devices);
+		unlink(o);
+	}
+	unlink(t);
+	unlink(q);
+	free(t);
+	free(q);
+}
+
 TEST_HARNESS_MAIN
