@@ -11,6 +11,7 @@
 #   make demo       boot the VM and migrate two mock devices
 #   make bench      benchmarks in the VM, as ratios measured in the same run
 #   make lint       checkpatch --strict and sparse/W=1 on the driver
+#   make unit-san   the host unit tests built with ASan and UBSan ($(BUILD)/san)
 #   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
 #   make debug-kernel  the debug guest kernel (cached) and the module built against it
 #   make deps       only the dependency check/installation
@@ -23,7 +24,7 @@ BUILD ?= build
 KVER ?=
 V ?= 0
 FUZZ_SECONDS ?= 300
-GOALS := all check check-quick demo bench lint driver userspace debug-kernel fuzz
+GOALS := all check check-quick demo bench lint driver userspace unit-san debug-kernel fuzz
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -34,7 +35,7 @@ $(GOALS): deps
 deps:
 	@scripts/install-deps $(BUILD) $(KVER)
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results \
+	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results \
 		$(BUILD)/module-debug $(BUILD)/module-debug-naive $(BUILD)/module-lint $(BUILD)/bugs
 	@if [ -s $(BUILD)/kver ]; then \
 		$(MAKE) -s -C /usr/src/linux-headers-$$(cat $(BUILD)/kver) M=$(CURDIR) clean; fi
@@ -136,13 +137,40 @@ $(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
+# The unit tests once more with AddressSanitizer and UBSan, the library
+# compiled again for them into $(BUILD)/san: any report aborts the test.
+# make check runs both builds (the sanitizers slow the tests ~2x and change
+# allocation patterns, so the plain build stays the one measured).
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_OBJ := $(BUILD)/san/obj
+SAN_LIB := $(BUILD)/san/lib/libvfiomig.a
+SAN_UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/san/unit/%,$(wildcard harness/tests/*_test.c))
+
+unit-san: $(SAN_UNIT_TESTS)
+
+$(SAN_OBJ)/harness/%.o: harness/%.c
+	@mkdir -p $(@D)
+	$(call cmd,CC)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(SAN) -Iharness/lib -c -o $@ $<
+
+$(SAN_OBJ)/unit/%.o: harness/tests/%.c
+	@mkdir -p $(@D)
+	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(SAN) -c -o $@ $<
+
+$(SAN_LIB): $(patsubst %.c,$(SAN_OBJ)/%.o,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(call cmd,AR)$(AR) rcs $@ $^
+
+$(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB)
+	@mkdir -p $(@D)
+	$(call cmd,LD)$(CC) $(SAN) -o $@ $^ $(LIBS)
+
 lint: driver
 	@scripts/lint $(BUILD) $(KDIR)
 
-check: all
+check: all unit-san
 	@scripts/check $(BUILD)
 
-check-quick: all
+check-quick: all unit-san
 	@scripts/check --quick $(BUILD)
 
 bench: all
@@ -159,5 +187,5 @@ demo: all
 		echo "report:   $(BUILD)/results/demo/report.json" && \
 		echo "timeline: $(BUILD)/results/demo/timeline.svg"
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(SAN_OBJ) -name '*.d' 2>/dev/null)
 endif
