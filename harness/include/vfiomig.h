@@ -163,5 +163,10 @@ int vfm_bind(const char *bdf, const char *driver);
 int vfm_unbind(const char *bdf);
 /* The name of the driver @bdf is bound to, or "" when it has none. */
 int vfm_current_driver(const char *bdf, char *name, size_t len);
+/*
+ * For a message about a device that is not where a tool needs it: "it is
+ * bound to e1000e", "it has no driver" (or why that cannot be told).
+ */
+void vfm_describe_driver(const char *bdf, char *out, size_t len);
 
 #endif /* VFIOMIG_H */

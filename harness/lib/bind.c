@@ -52,6 +52,28 @@ int vfm_current_driver(const char *bdf, char *name, size_t len)
 	return 0;
 }
 
+void vfm_describe_driver(const char *bdf, char *out, size_t len)
+{
+	char drv[NAME_MAX + 1];
+	int ret = vfm_current_driver(bdf, drv, sizeof(drv));
+
+	if (ret)
+		snprintf(out, len, "its driver cannot be read: %s", strerror(-ret));
+	else if (drv[0])
+		snprintf(out, len, "it is bound to %s", drv);
+	else
+		snprintf(out, len, "it has no driver");
+}
+
+void vfm_err_unbound(const char *bdf, const char *what)
+{
+	char now[NAME_MAX + 32];
+
+	vfm_describe_driver(bdf, now, sizeof(now));
+	vfm_err(bdf, "%s: the device is not bound to a VFIO driver (%s); bind it with \"vfio-migrate setup %s\" (a mock device) or \"vfio-migrate setup --driver NAME %s\" (vfio-pci, a variant driver)",
+		what, now, bdf, bdf);
+}
+
 static int unbind_current(const char *bdf)
 {
 	char drv[NAME_MAX + 1], path[PATH_MAX];
@@ -84,6 +106,9 @@ int vfm_bind(const char *bdf_in, const char *driver)
 	if (!strcmp(drv, driver))
 		return 0;
 
+	/* Not silently: it may be a device the host was using. */
+	if (drv[0])
+		vfm_note(bdf, "unbinding it from %s", drv);
 	ret = unbind_current(bdf);
 	if (ret)
 		return ret;
@@ -99,7 +124,11 @@ int vfm_bind(const char *bdf_in, const char *driver)
 	if (ret)
 		return ret;
 	if (strcmp(drv, driver)) {
-		vfm_err(bdf, "probing did not bind it to %s (see dmesg)", driver);
+		char now[NAME_MAX + 32];
+
+		vfm_describe_driver(bdf, now, sizeof(now));
+		vfm_err(bdf, "probing did not bind it to %s (%s): is %s loaded, and does it drive this device's vendor and device ID? (see dmesg)",
+			driver, now, driver);
 		return -ENODEV;
 	}
 	return 0;

@@ -4,6 +4,7 @@
  * a type1v2 IOMMU, or through iommufd and the VFIO device cdev (iommufd.c),
  * as $VFIOMIG_IOMMU or the caller chooses.  DMA mapping for either.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -91,6 +92,29 @@ int vfm_device_open(const char *bdf, struct vfm_device *dev)
 }
 
 /* The group/container path; dev->bdf and dev->group_id are set. */
+/* Which devices share @dev's IOMMU group, with their drivers. */
+static void group_not_viable(const struct vfm_device *dev)
+{
+	char path[64], list[512] = "", what[NAME_MAX + 32];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", dev->group_id);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, dev->bdf))
+			continue;
+		vfm_describe_driver(e->d_name, what, sizeof(what));
+		n += snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s (%s)",
+			      n ? ", " : "", e->d_name, what);
+	}
+	if (d)
+		closedir(d);
+	vfm_err(dev->bdf, "IOMMU group %d is not viable: every device in it must be bound to a VFIO driver or to none; in it too: %s",
+		dev->group_id, list[0] ? list : "(cannot list)");
+}
+
 static int group_open(struct vfm_device *dev)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
@@ -116,8 +140,7 @@ static int group_open(struct vfm_device *dev)
 	if (dev->group_fd < 0) {
 		ret = -errno;
 		if (errno == ENOENT)
-			vfm_err(dev->bdf, "%s does not exist: the device is not bound to a VFIO driver",
-				path);
+			vfm_err_unbound(dev->bdf, path);
 		else if (errno == EBUSY)
 			vfm_err(dev->bdf, "%s is busy: the device is already in use", path);
 		else
@@ -131,8 +154,7 @@ static int group_open(struct vfm_device *dev)
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		ret = -EBUSY;
-		vfm_err(dev->bdf, "IOMMU group %d is not viable: bind every device in it to a VFIO driver",
-			dev->group_id);
+		group_not_viable(dev);
 		goto out_close;
 	}
 	if (ioctl(dev->group_fd, VFIO_GROUP_SET_CONTAINER, &dev->container_fd) ||

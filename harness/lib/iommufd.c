@@ -75,8 +75,12 @@ static int cdev_of(const char *bdf)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
 	d = opendir(path);
 	if (!d) {
-		vfm_err(bdf, "opendir %s: %s", path, strerror(errno));
-		return -errno;
+		n = -errno;
+		if (n == -ENOENT)
+			vfm_err_unbound(bdf, path);
+		else
+			vfm_err(bdf, "opendir %s: %s", path, strerror(-n));
+		return n;
 	}
 	while ((e = readdir(d)))
 		if (sscanf(e->d_name, "vfio%d", &n) == 1)

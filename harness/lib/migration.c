@@ -3,6 +3,7 @@
  * Migration features of a device (VFIO_DEVICE_FEATURE_MIGRATION).
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/vfio.h>
@@ -23,9 +24,13 @@ int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags)
 	if (ioctl(dev->fd, VFIO_DEVICE_FEATURE, &feat)) {
 		int err = errno;
 
-		if (err == ENOTTY)
-			vfm_err(dev->bdf, "the device is not migration capable");
-		else
+		if (err == ENOTTY) {
+			char drv[NAME_MAX + 32];
+
+			vfm_describe_driver(dev->bdf, drv, sizeof(drv));
+			vfm_err(dev->bdf, "the device is not migration capable (%s, which does not offer VFIO_DEVICE_FEATURE_MIGRATION: a variant driver with migration support must drive it)",
+				drv);
+		} else
 			vfm_err(dev->bdf, "VFIO_DEVICE_FEATURE_MIGRATION: %s", strerror(err));
 		return -err;
 	}
