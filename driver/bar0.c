@@ -73,12 +73,15 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 	return 0;
 }
 
-/* MEM_DATA: device memory at MEM_ADDR; all-ones beyond the end. */
+/*
+ * MEM_DATA: device memory at MEM_ADDR; all-ones beyond the end, and while a
+ * resume session loads it (a half-restored state is no state to show).
+ */
 static u64 mock_mem_read(struct mock_device *m, size_t size)
 {
 	u64 addr = m->regs.mem_addr, val = 0;
 
-	if (addr % size || addr > m->mem_size - size)
+	if (m->loading || addr % size || addr > m->mem_size - size)
 		return size == 8 ? ~0ULL : ~0U;
 	memcpy(&val, m->mem + addr, size);
 	/* Reading has a side effect, so a stopped device does not advance. */
@@ -92,7 +95,7 @@ static void mock_mem_write(struct mock_device *m, u64 val, size_t size)
 	u64 addr = m->regs.mem_addr;
 	__le64 le = cpu_to_le64(val);
 
-	if (addr % size || addr > m->mem_size - size)
+	if (m->loading || addr % size || addr > m->mem_size - size)
 		return;		/* like a master abort: dropped */
 	memcpy(m->mem + addr, &le, size);
 	mock_page_modified(m, addr / MOCK_PAGE_SIZE);

@@ -43,17 +43,28 @@ static void mock_hash_zeroed(struct mock_device *m)
  * mock_mem_fits() - whether @bytes can be allocated without starving others
  * @bytes: the size of a device-memory-sized allocation
  *
- * Device memory and a resume session's staged copy are as large as the
- * device (up to 4 GiB).  __GFP_RETRY_MAYFAIL keeps their own allocation from
- * waking the OOM killer, but while one takes the last free pages any other
- * allocation on the machine can: refuse up front what MemAvailable cannot
- * hold with some headroom.
+ * Device memory is as large as the device (up to 4 GiB).
+ * __GFP_RETRY_MAYFAIL keeps its own allocation from waking the OOM killer,
+ * but while it takes the last free pages any other allocation on the
+ * machine can: refuse up front what MemAvailable cannot hold with some
+ * headroom.
  *
  * Return: true if the allocation may be attempted.
  */
-bool mock_mem_fits(u64 bytes)
+static bool mock_mem_fits(u64 bytes)
 {
 	return si_mem_available() >= (long)((bytes + MOCK_MEM_HEADROOM) >> PAGE_SHIFT);
+}
+
+/**
+ * mock_state_bytes() - what the device's state holds in memory
+ * @m: the device
+ *
+ * Return: the bytes of its memory, page hashes and stale-hash bitmap.
+ */
+u64 mock_state_bytes(const struct mock_device *m)
+{
+	return m->mem_size + m->npages * sizeof(u64) + BITS_TO_LONGS(m->npages) * sizeof(long);
 }
 
 /**
@@ -126,6 +137,7 @@ void mock_state_reset(struct mock_device *m)
 	mutex_lock(&m->mem_lock);
 	memset(m->mem, 0, m->mem_size);
 	mock_hash_zeroed(m);
+	m->loading = false;
 	memset(&m->regs, 0, sizeof(m->regs));
 	m->dropped_writes = 0;
 	m->digest_latch = 0;

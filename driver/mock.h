@@ -11,8 +11,11 @@
  *                 happen under it, so mmap_lock nests inside it.
  *   mem_free_sem  the device memory buffer itself: held for reading while a
  *                 STOP_COPY read() copies straight from it, for writing by
- *                 whoever replaces or frees it (resume commit, mem_size), so a
- *                 read() left running by a reset never copies freed memory.
+ *                 whoever replaces or frees it (mem_size), so a read() left
+ *                 running by a reset never copies freed memory.  A resume
+ *                 write() needs no hold: it copies a page under mem_lock, and
+ *                 only after checking that no reset or close ended its
+ *                 session (both do before the memory can be replaced).
  *   mem_lock      device state: memory, page hashes, registers, workload and
  *                 dirty tracking.  A leaf: nothing that can fault or sleep on
  *                 another lock is done under it.
@@ -153,6 +156,7 @@ struct mock_device {
 	u64 dropped_writes;
 	u64 digest_latch;		/* high half for 4-byte DIGEST reads */
 	bool active;			/* in a state where the device runs */
+	bool loading;			/* a resume session writes the memory */
 	struct mock_save_file *tracking;	/* session fed by page writes */
 	u64 wl_last_ns;
 	u64 wl_carry;
@@ -166,6 +170,8 @@ struct mock_device {
 	u32 sess_seq;			/* data transfer sessions started */
 	/* The live sessions' numbers (0: none), also read without the lock. */
 	u32 save_sess, resume_sess;
+	/* Bytes held for the device during its last resume session (sysfs). */
+	u64 resume_mem_bytes;
 	bool precopy_v2;		/* MIG_PRECOPY_INFOv2 opted in */
 
 	/* Reset requested while state_mutex was held (see mock.h header). */
@@ -248,7 +254,7 @@ static inline u64 mock_prng_next(u64 *state)
 }
 
 /* devstate.c: device memory, registers, workload, digest. */
-bool mock_mem_fits(u64 bytes);
+u64 mock_state_bytes(const struct mock_device *m);
 int mock_state_alloc(struct mock_device *m, u64 mem_size);
 void mock_state_free(struct mock_device *m);
 void mock_state_reset(struct mock_device *m);

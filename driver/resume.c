@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The RESUMING data_fd: validates the stream as bytes arrive, whatever the
- * write sizes, into a shadow copy of the device state.  The device itself is
- * only touched when RESUMING->STOP commits a complete, validated stream, so a
- * rejected or incomplete stream never leaves a half-applied state.
+ * The RESUMING data_fd: restores in place, at 1x device memory.
+ *
+ * STOP->RESUMING gives up the device's previous state (a destination's
+ * state has no value once it is to receive another; the memory window
+ * reads all-ones while it loads).  Each record arrives in a staging buffer,
+ * whatever the write sizes, and is verified there (checksum, bounds, order,
+ * session) before its page is copied into the device's memory; a rejected
+ * record is never applied, and the stream is refused from then on.
+ * RESUMING->STOP commits only a complete stream whose END digest matches;
+ * when it refuses one, the device holds its reset state from then until
+ * a reset ends the session: the part of a stream that was applied never
+ * becomes the device's state.
  */
 #include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
@@ -27,17 +35,16 @@ struct mock_resume_file {
 	bool have_header;
 	bool have_regs;
 
+	bool wiped;		/* refused at RESUMING->STOP: the device was reset */
+
 	struct mock_rec_hdr hdr;	/* record being received */
 	size_t hdr_fill;
-	u8 *dst;			/* where its payload goes */
 	size_t payload_fill;
-	u8 *payload;			/* non-PAGE payloads */
+	u8 *payload;			/* its payload, staged until verified */
 
-	/* The shadow state. */
+	/* What the stream has given so far (pages go to the device). */
 	u64 mem_size;
 	unsigned long npages;
-	u8 *mem;
-	u64 *page_hash;
 	unsigned long *received;
 	unsigned long n_received;
 	struct mock_regs regs;
@@ -89,7 +96,6 @@ static int mock_resume_hdr(struct mock_resume_file *r)
 		if (len != MOCK_PAGE_SIZE || arg >= r->npages)
 			return mock_resume_reject(r, -ERANGE,
 						  "PAGE record: bad length or page index");
-		r->dst = r->mem + arg * MOCK_PAGE_SIZE;
 		return 0;
 	case MOCK_REC_REGS:
 		if (r->have_regs)
@@ -111,7 +117,6 @@ static int mock_resume_hdr(struct mock_resume_file *r)
 	}
 	if (len != want)
 		return mock_resume_reject(r, -ERANGE, "record length wrong for its type");
-	r->dst = r->payload;
 	return 0;
 }
 
@@ -150,14 +155,41 @@ static int mock_resume_apply_regs(struct mock_resume_file *r)
 	return 0;
 }
 
+/*
+ * A verified PAGE record: into the device's memory, its checksum being the
+ * page's hash.  Under mem_lock, a session a reset has ended (by flag, with
+ * no migf->lock: see mock.h) no longer writes: the reset sets the flag
+ * before it takes mem_lock to clear the memory.
+ */
+static void mock_resume_apply_page(struct mock_resume_file *r, unsigned long page, u64 csum)
+{
+	struct mock_device *m = r->m;
+
+	mutex_lock(&m->mem_lock);
+	if (!READ_ONCE(r->disabled)) {
+		memcpy(m->mem + page * MOCK_PAGE_SIZE, r->payload, MOCK_PAGE_SIZE);
+		m->page_hash[page] = csum;
+		__clear_bit(page, m->hash_stale);
+	}
+	mutex_unlock(&m->mem_lock);
+	if (!__test_and_set_bit(page, r->received))
+		r->n_received++;
+}
+
 static int mock_resume_apply_end(struct mock_resume_file *r)
 {
 	const struct mock_stream_end *se = (void *)r->payload;
+	struct mock_device *m = r->m;
+	u64 digest;
 
 	if (!r->have_regs || r->n_received != r->npages)
 		return mock_resume_reject(r, -EPROTO,
 					  "END before REGS and every page");
-	if (le64_to_cpu(se->digest) != mock_digest_of(r->page_hash, r->npages, &r->regs))
+	/* Every page was received: the device's page hashes are the stream's. */
+	mutex_lock(&m->mem_lock);
+	digest = mock_digest_of(m->page_hash, r->npages, &r->regs);
+	mutex_unlock(&m->mem_lock);
+	if (le64_to_cpu(se->digest) != digest)
 		return mock_resume_reject(r, -EBADMSG,
 					  "END digest differs from the state received");
 	r->ended = true;
@@ -169,7 +201,7 @@ static int mock_resume_record(struct mock_resume_file *r)
 {
 	struct mock_rec_hdr *h = &r->hdr;
 	u64 len = le64_to_cpu(h->len);
-	u64 csum = xxh64(r->dst, len, 0);
+	u64 csum = xxh64(r->payload, len, 0);
 
 	if (csum != le64_to_cpu(h->csum))
 		return mock_resume_reject(r, -EBADMSG, "record payload checksum mismatch");
@@ -177,14 +209,9 @@ static int mock_resume_record(struct mock_resume_file *r)
 	switch (le16_to_cpu(h->type)) {
 	case MOCK_REC_HEADER:
 		return mock_resume_apply_header(r);
-	case MOCK_REC_PAGE: {
-		unsigned long page = le64_to_cpu(h->arg);
-
-		r->page_hash[page] = csum;
-		if (!__test_and_set_bit(page, r->received))
-			r->n_received++;
+	case MOCK_REC_PAGE:
+		mock_resume_apply_page(r, le64_to_cpu(h->arg), csum);
 		return 0;
-	}
 	case MOCK_REC_REGS:
 		return mock_resume_apply_regs(r);
 	case MOCK_REC_END:
@@ -241,7 +268,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 			}
 		} else {
 			n = min_t(u64, len, le64_to_cpu(r->hdr.len) - r->payload_fill);
-			if (copy_from_user(r->dst + r->payload_fill, ubuf, n)) {
+			if (copy_from_user(r->payload + r->payload_fill, ubuf, n)) {
 				ret = done ? 0 : -EFAULT;
 				break;
 			}
@@ -272,8 +299,6 @@ out_unlock:
 static void mock_resume_free(struct mock_resume_file *r)
 {
 	put_device(&r->m->core.vdev.device);
-	vfree(r->mem);
-	kvfree(r->page_hash);
 	bitmap_free(r->received);
 	kvfree(r->payload);
 	mutex_destroy(&r->lock);
@@ -292,12 +317,22 @@ static const struct file_operations mock_resume_fops = {
 	.release = mock_resume_release,
 };
 
+/* What a session allocates beside the device's own memory. */
+static size_t mock_resume_bytes(unsigned long npages)
+{
+	return sizeof(struct mock_resume_file) + BITS_TO_LONGS(npages) * sizeof(long) +
+	       MOCK_STREAM_MAX_PAYLOAD;
+}
+
 /**
  * mock_resume_start() - STOP->RESUMING: a new resume session
  * @m: the device, state_mutex held
  *
- * Allocates the shadow state (as large as device memory).  Returns the
- * session or an ERR_PTR; the device keeps a reference on its file until
+ * The device's memory is the destination: only the record staging buffer
+ * and a bitmap of the pages received are allocated (m->resume_mem_bytes
+ * says how much is held in all), and the memory window is closed until
+ * the stream is committed or a reset ends the session.  Returns the session
+ * or an ERR_PTR; the device keeps a reference on its file until
  * mock_resume_end().
  */
 struct mock_resume_file *mock_resume_start(struct mock_device *m)
@@ -305,8 +340,6 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	struct mock_resume_file *r;
 	int ret = -ENOMEM;
 
-	if (!mock_mem_fits(m->mem_size))
-		return ERR_PTR(-ENOMEM);
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
@@ -316,18 +349,9 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	mutex_init(&r->lock);
 	r->mem_size = m->mem_size;
 	r->npages = m->npages;
-	/*
-	 * The staged state is as large as the device's memory: a machine
-	 * that cannot hold both fails the arc into RESUMING with -ENOMEM
-	 * rather than OOM-killing whoever is around.
-	 */
-	r->mem = __vmalloc(r->mem_size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
-	r->page_hash = kvcalloc(r->npages, sizeof(u64),
-				GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
-	r->received = bitmap_zalloc(r->npages,
-				    GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	r->received = bitmap_zalloc(r->npages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	r->payload = kvmalloc(MOCK_STREAM_MAX_PAYLOAD, GFP_KERNEL_ACCOUNT);
-	if (!r->mem || !r->page_hash || !r->received || !r->payload)
+	if (!r->received || !r->payload)
 		goto out_free;
 
 	r->filp = anon_inode_getfile("[mock-vfio-pci-resume]", &mock_resume_fops,
@@ -341,6 +365,10 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	r->sess = ++m->sess_seq;
 	m->resume = r;
 	WRITE_ONCE(m->resume_sess, r->sess);
+	WRITE_ONCE(m->resume_mem_bytes, mock_state_bytes(m) + mock_resume_bytes(r->npages));
+	mutex_lock(&m->mem_lock);
+	m->loading = true;
+	mutex_unlock(&m->mem_lock);
 	return r;
 
 out_free:
@@ -349,11 +377,13 @@ out_free:
 }
 
 /**
- * mock_resume_commit() - RESUMING->STOP: load the received state
+ * mock_resume_commit() - RESUMING->STOP: the received state becomes the device's
  * @m: the device, state_mutex held, stopped
  *
- * Returns 0, or -ENODATA (and changes nothing) if the stream is incomplete or
- * was rejected, or -EREMOTEIO when the reject_resume fault is armed.
+ * Returns 0, or -ENODATA if the stream is incomplete or was rejected, or
+ * -EREMOTEIO when the reject_resume fault is armed.  A refused commit
+ * leaves the device in its reset state and refuses the session for good:
+ * writes fail with -EIO, RESUMING->STOP keeps failing, until a reset.
  */
 int mock_resume_commit(struct mock_device *m)
 {
@@ -367,7 +397,7 @@ int mock_resume_commit(struct mock_device *m)
 		m->faults.reject_resume = false;
 		mock_trace_fault(m, "reject_resume");
 		ret = -EREMOTEIO;
-		goto out_unlock;
+		goto out_refuse;
 	}
 	if (r->error && mock_bug(LOAD_REJECTED))
 		goto out_commit;
@@ -376,17 +406,22 @@ int mock_resume_commit(struct mock_device *m)
 				     "leaving RESUMING refused: the stream %s\n",
 				     r->error ? "was rejected" : "is incomplete");
 		ret = -ENODATA;
-		goto out_unlock;
+		goto out_refuse;
 	}
 out_commit:
-	down_write(&m->mem_free_sem);
 	mutex_lock(&m->mem_lock);
-	swap(m->mem, r->mem);
-	swap(m->page_hash, r->page_hash);
-	bitmap_zero(m->hash_stale, m->npages);
 	m->regs = r->regs;
+	m->loading = false;
 	mutex_unlock(&m->mem_lock);
-	up_write(&m->mem_free_sem);
+	goto out_unlock;
+
+out_refuse:
+	if (!r->error)
+		r->error = ret;
+	if (!r->wiped) {
+		mock_state_reset(m);
+		r->wiped = true;
+	}
 out_unlock:
 	mutex_unlock(&r->lock);
 	return ret;

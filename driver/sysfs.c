@@ -180,6 +180,18 @@ static ssize_t dma_logging_show(struct device *dev, struct device_attribute *att
 }
 static DEVICE_ATTR_RO(dma_logging);
 
+/*
+ * What the device held in all during its last resume session: memory, page
+ * hashes and the session's buffers (0 before the first), for make bench to
+ * set against mem_size.
+ */
+static ssize_t resume_mem_bytes_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(dev_to_mock(dev)->resume_mem_bytes));
+}
+static DEVICE_ATTR_RO(resume_mem_bytes);
+
 static struct attribute *mock_attrs[] = {
 	&dev_attr_mem_size.attr,
 	&dev_attr_migration_flags.attr,
@@ -188,6 +200,7 @@ static struct attribute *mock_attrs[] = {
 	&dev_attr_fabric_id.attr,
 	&dev_attr_group.attr,
 	&dev_attr_dma_logging.attr,
+	&dev_attr_resume_mem_bytes.attr,
 	NULL,
 };
 

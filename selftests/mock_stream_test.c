@@ -164,6 +164,44 @@ TEST_F(pair, round_trip_stop_copy)
 }
 
 /* The writer need not preserve segmentation: any write sizes. */
+/*
+ * The destination restores in place: no second copy of its memory (what it
+ * held during the session is its memory, the page hashes and a fixed
+ * ~70 KiB session), and while it loads, the memory window shows nothing.
+ */
+TEST_F(pair, restores_in_place)
+{
+	uint64_t digest, mem_size, held;
+	char val[32];
+	size_t len;
+	void *buf;
+	int fd;
+
+	scribble(&self->src);
+	scribble(&self->dst);
+	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
+	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
+	/* MEM_ADDR is where scribble() left it, in range: the window is closed. */
+	EXPECT_EQ(0xffffffff, mock_rd(&self->dst, MOCK_REG_MEM_DATA));
+	ASSERT_EQ(0, vfm_write_all(fd, buf, len, 0));
+	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RUNNING, NULL));
+	close(fd);
+	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
+	mock_wr(&self->dst, MOCK_REG_MEM_ADDR, 40);
+	EXPECT_EQ(0xc0de0000, mock_rd(&self->dst, MOCK_REG_MEM_DATA));
+
+	ASSERT_EQ(0, mock_sysfs_read(bdf_dst, "mem_size", val, sizeof(val)));
+	mem_size = strtoull(val, NULL, 0);
+	ASSERT_EQ(0, mock_sysfs_read(bdf_dst, "resume_mem_bytes", val, sizeof(val)));
+	held = strtoull(val, NULL, 0);
+	EXPECT_GE(held, mem_size);
+	EXPECT_LE(held, mem_size + mem_size / 256 + 96 * 1024)
+		TH_LOG("held %llu bytes during RESUMING for %llu of memory",
+		       (unsigned long long)held, (unsigned long long)mem_size);
+	free(buf);
+}
+
 TEST_F(pair, round_trip_any_segmentation)
 {
 	static const size_t chunks[] = { 1, 3, 31, 4097 };
@@ -524,6 +562,7 @@ FIXTURE(bad) {
 	uint8_t *good, *buf;
 	size_t len;
 	uint64_t digest;
+	uint64_t reset_digest;	/* the destination's, after a reset */
 };
 
 FIXTURE_VARIANT(bad) {
@@ -571,7 +610,10 @@ FIXTURE_SETUP(bad)
 	ASSERT_EQ(0, vfm_device_open(bdf_dst, &self->dst));
 	ASSERT_EQ(0, vfm_reset(&self->src));
 	ASSERT_EQ(0, vfm_reset(&self->dst));
+	self->reset_digest = mock_rd(&self->dst, MOCK_REG_DIGEST);
 	scribble(&self->src);
+	/* A destination with a state of its own, given up at RESUMING. */
+	scribble(&self->dst);
 	self->digest = mock_rd(&self->src, MOCK_REG_DIGEST);
 	ASSERT_EQ(0, save(&self->src, &good, &self->len));
 	self->good = good;
@@ -609,6 +651,7 @@ TEST_F(bad, rejected_with_documented_errno)
 	len = variant->mutate(self->buf, self->len, recs, n);
 
 	before = mock_rd(&self->dst, MOCK_REG_DIGEST);
+	ASSERT_NE(self->reset_digest, before);
 	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
 	ret = vfm_write_all(fd, self->buf, len, 4096);
 	EXPECT_EQ(-variant->write_errno, ret);
@@ -617,14 +660,23 @@ TEST_F(bad, rejected_with_documented_errno)
 		EXPECT_EQ(-EIO, vfm_write_all(fd, self->good, 64, 0));
 	}
 	EXPECT_EQ(-variant->stop_errno, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_STOP, NULL));
-	close(fd);
 	if (variant->stop_errno) {
-		/* Still RESUMING, nothing applied; reset recovers. */
+		/*
+		 * Still RESUMING, in the reset state: neither the state given
+		 * up nor the part of the stream applied.  The session stays
+		 * refused, even given the rest of a good stream; reset recovers.
+		 */
 		EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, state_of(&self->dst));
-		EXPECT_EQ(before, mock_rd(&self->dst, MOCK_REG_DIGEST));
+		EXPECT_EQ(self->reset_digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
+		EXPECT_EQ(-EIO, vfm_write_all(fd, self->good, self->len, 0));
+		EXPECT_EQ(-variant->stop_errno,
+			  vfm_set_state(&self->dst, VFIO_DEVICE_STATE_STOP, NULL));
+		close(fd);
 		ASSERT_EQ(0, vfm_reset(&self->dst));
 		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->dst));
 		ASSERT_EQ(0, load(&self->dst, self->good, self->len, 0, &ret));
+	} else {
+		close(fd);
 	}
 	EXPECT_EQ(self->digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
 }

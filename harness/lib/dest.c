@@ -81,8 +81,11 @@ static int write_old_session(struct vfm_mig *m, struct vfm_mdev *d, const char *
 
 /*
  * leave-resuming-early: RESUMING -> STOP with only part of the stream
- * written (U-14).  The device must refuse and stay in RESUMING, where the
- * load carries on; a device that accepts has loaded a partial state.
+ * written (U-14).  The device must refuse and stay in RESUMING; a device
+ * that accepts has loaded a partial state.  The load then carries on: a
+ * device that keeps its session completes, one that refuses the rest of the
+ * stream (mock-vfio-pci: it holds its reset state from the refusal on)
+ * fails the next write, and the migration rolls back.
  */
 static int leave_early(struct vfm_mig *m, struct vfm_mdev *d)
 {
