@@ -119,11 +119,11 @@ $(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
 
 $(BUILD)/bin/mig_bench: $(OBJ)/harness/bench/mig_bench.o $(OBJ)/harness/bench/common/bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -pthread -o $@ $^ $(LIBS)
 
 $(BUILD)/bin/downtime_bench: $(OBJ)/harness/bench/downtime_bench.o $(OBJ)/harness/bench/common/bench.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
-	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
+	$(call cmd,LD)$(CC) -pthread -o $@ $^ $(LIBS)
 
 $(BUILD)/selftests/%: $(OBJ)/selftests/%.o $(patsubst %.c,$(OBJ)/%.o,$(SELFTEST_LIB_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
