@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The P2P fabric that connects mock devices, and the multi-device rules of
- * the monitor that need to see every device (P-1, P-2, P-5).
+ * the monitor that need to see every device (P-1, P-2, P-5, X-1).
  *
  * Devices join the fabric at probe with a fabric id that never changes while
  * bound.  A device's P2P writes are prepared under its own mem_lock, then
@@ -97,6 +97,71 @@ void mock_fabric_check_arc(struct mock_device *m, u32 next, u32 target)
 			mock_violation(m, MIG_RULE_P2, "state=%s peer=%s peer_state=%s",
 				       mig_state_name(next), pci_name(peer->core.pdev),
 				       mig_state_name(ps));
+	}
+	mutex_unlock(&mock_fabric_lock);
+}
+
+/**
+ * mock_fabric_note_loaded() - a destination committed a stream: from where
+ * @m: the destination, state_mutex held
+ * @source: the source device's name, from the stream's SOURCE record
+ * @save_ns: the source's save session, from the same record
+ *
+ * A source on this machine is found by name; one elsewhere, or gone,
+ * leaves nothing to compare with (loaded_from 0).
+ */
+void mock_fabric_note_loaded(struct mock_device *m, const char *source, u64 save_ns)
+{
+	struct mock_device *o;
+	u32 id = 0;
+
+	mutex_lock(&mock_fabric_lock);
+	list_for_each_entry(o, &mock_fabric, fabric_node)
+		if (o != m && !strcmp(pci_name(o->core.pdev), source))
+			id = o->fabric_id;
+	mutex_unlock(&mock_fabric_lock);
+	WRITE_ONCE(m->loaded_ns, save_ns);
+	WRITE_ONCE(m->loaded_from, id);
+	mock_log(pci_name(m->core.pdev), "loaded source=%s save_ns=%llu", source, save_ns);
+}
+
+/**
+ * mock_fabric_check_split_brain() - X-1 for an arc a device just made
+ * @m: the device, state_mutex held
+ * @cur: the state it left
+ * @next: the state it entered
+ *
+ * When @m starts running (from a stopped state), it looks for the other half
+ * of a migration it took part in, in another VM: as a destination, the
+ * source whose STOP_COPY stream it committed, still on that session; as a
+ * source, a destination that committed its current STOP_COPY stream.  Both
+ * running is two live copies of one state.  The other device's fields are
+ * read without its state_mutex (taking it would nest two): a read racing
+ * its own arc can only miss the instant the rule starts to be broken, and
+ * that arc's own check then sees this one.
+ */
+void mock_fabric_check_split_brain(struct mock_device *m, u32 cur, u32 next)
+{
+	u32 from = READ_ONCE(m->loaded_from);
+	u64 from_ns = READ_ONCE(m->loaded_ns), stream_ns = READ_ONCE(m->stream_ns);
+	u64 group = mock_group_of(m);
+	struct mock_device *o;
+
+	if (!group || mig_state_runs(cur) || !mig_state_runs(next) || (!from && !stream_ns))
+		return;
+	mutex_lock(&mock_fabric_lock);
+	list_for_each_entry(o, &mock_fabric, fabric_node) {
+		u64 og = mock_group_of(o);
+		u32 os = READ_ONCE(o->mig_state);
+		bool is_src = from && from == o->fabric_id && from_ns == READ_ONCE(o->stream_ns);
+		bool is_dst = stream_ns && READ_ONCE(o->loaded_from) == m->fabric_id &&
+			      READ_ONCE(o->loaded_ns) == stream_ns;
+
+		if (o == m || !og || og == group || !(is_src || is_dst) || !mig_breaks_x1(next, os))
+			continue;
+		mock_violation(m, MIG_RULE_X1, "state=%s %s=%s its_state=%s",
+			       mig_state_name(next), is_src ? "source" : "destination",
+			       pci_name(o->core.pdev), mig_state_name(os));
 	}
 	mutex_unlock(&mock_fabric_lock);
 }

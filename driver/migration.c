@@ -166,6 +166,7 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		}
 		WRITE_ONCE(m->mig_state, next);
 		mock_fabric_check_arc(m, next, new);
+		mock_fabric_check_split_brain(m, cur, next);
 		if (WARN_ON(res && next != new)) {
 			fput(res);
 			res = ERR_PTR(-EINVAL);
@@ -224,6 +225,8 @@ static void mock_migration_reset(struct mock_device *m, bool sync)
 	mock_set_active(m, true);
 	mock_set_p2p(m, true);
 	m->precopy_abandoned = 0;
+	WRITE_ONCE(m->stream_ns, 0);
+	WRITE_ONCE(m->loaded_from, 0);
 	if (!mock_bug(NO_STATE_RESET))
 		WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
 	mock_log(pci_name(m->core.pdev), "reset state=RUNNING vm=%llu", mock_group_of(m));

@@ -226,6 +226,16 @@ struct mock_device {
 	pid_t owner_tgid;		/* the process that opened it */
 	atomic64_t violations;
 	int precopy_abandoned;		/* for S-2 (mig_s2_track()), under state_mutex */
+	/*
+	 * For X-1 (fabric.c), written under state_mutex, read by the other
+	 * devices' checks: the save session this device last began a
+	 * STOP_COPY stream with (its start time, as SOURCE records carry it),
+	 * and, as a destination, the source device and session of the stream
+	 * it last committed.  0: none.  Reset and open clear them.
+	 */
+	u64 stream_ns;
+	u32 loaded_from;		/* the source's fabric id */
+	u64 loaded_ns;
 	struct dentry *debugfs;
 
 	struct mock_faults faults;
@@ -323,6 +333,8 @@ int mock_device_feature(struct vfio_device *vdev, u32 flags,
 void mock_fabric_join(struct mock_device *m);
 void mock_fabric_leave(struct mock_device *m);
 void mock_fabric_check_arc(struct mock_device *m, u32 next, u32 target);
+void mock_fabric_note_loaded(struct mock_device *m, const char *source, u64 save_ns);
+void mock_fabric_check_split_brain(struct mock_device *m, u32 cur, u32 next);
 u64 mock_group_of(struct mock_device *m);
 void mock_fabric_clear_violations(void);
 unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,

@@ -36,6 +36,9 @@ struct mock_resume_file {
 	bool have_regs;
 
 	bool wiped;		/* refused at RESUMING->STOP: the device was reset */
+	/* The SOURCE record's device and save session ("": none), for X-1. */
+	char source[32];
+	u64 source_ns;
 
 	struct mock_rec_hdr hdr;	/* record being received */
 	size_t hdr_fill;
@@ -176,6 +179,23 @@ static void mock_resume_apply_page(struct mock_resume_file *r, unsigned long pag
 		r->n_received++;
 }
 
+/*
+ * SOURCE names the save session the stream comes from.  It is optional and
+ * only informative: a name that is not a plain device name (letters,
+ * digits, ":._-", NUL-terminated) is not refused, just not remembered.
+ */
+static void mock_resume_apply_source(struct mock_resume_file *r)
+{
+	const struct mock_stream_source *ss = (void *)r->payload;
+	size_t n = strnlen(ss->name, sizeof(ss->name));
+
+	if (!n || n == sizeof(ss->name) ||
+	    strspn(ss->name, "0123456789abcdefABCDEFghijklmnopqrstuvwxyz:._-") != n)
+		return;
+	memcpy(r->source, ss->name, n + 1);
+	r->source_ns = le64_to_cpu(ss->save_ns);
+}
+
 static int mock_resume_apply_end(struct mock_resume_file *r)
 {
 	const struct mock_stream_end *se = (void *)r->payload;
@@ -216,8 +236,11 @@ static int mock_resume_record(struct mock_resume_file *r)
 		return mock_resume_apply_regs(r);
 	case MOCK_REC_END:
 		return mock_resume_apply_end(r);
+	case MOCK_REC_SOURCE:
+		mock_resume_apply_source(r);
+		return 0;
 	}
-	return 0;	/* SOURCE and unknown optional records: nothing to keep */
+	return 0;	/* unknown optional records: nothing to keep */
 }
 
 static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
@@ -366,6 +389,7 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	m->resume = r;
 	WRITE_ONCE(m->resume_sess, r->sess);
 	WRITE_ONCE(m->resume_mem_bytes, mock_state_bytes(m) + mock_resume_bytes(r->npages));
+	WRITE_ONCE(m->loaded_from, 0);	/* the state it was loaded with is given up */
 	mutex_lock(&m->mem_lock);
 	m->loading = true;
 	mutex_unlock(&m->mem_lock);
@@ -413,7 +437,11 @@ out_commit:
 	m->regs = r->regs;
 	m->loading = false;
 	mutex_unlock(&m->mem_lock);
-	goto out_unlock;
+	mutex_unlock(&r->lock);
+	/* r stays: m->resume holds its file until mock_resume_end(). */
+	if (r->source[0])
+		mock_fabric_note_loaded(m, r->source, r->source_ns);
+	return 0;
 
 out_refuse:
 	if (!r->error)
@@ -422,7 +450,6 @@ out_refuse:
 		mock_state_reset(m);
 		r->wiped = true;
 	}
-out_unlock:
 	mutex_unlock(&r->lock);
 	return ret;
 }

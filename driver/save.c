@@ -462,6 +462,16 @@ static const struct file_operations mock_save_fops = {
 	.release = mock_save_release,
 };
 
+/*
+ * A STOP_COPY stream begins: the device's state can now be saved whole,
+ * and this is the session a destination's SOURCE record will name (X-1).
+ */
+static void mock_save_note_stream(struct mock_device *m, struct mock_save_file *s)
+{
+	WRITE_ONCE(m->stream_ns, s->start_ns);
+	mock_log(s->name, "stream save_ns=%llu", s->start_ns);
+}
+
 /**
  * mock_save_start() - begin a save session
  * @m: the device, state_mutex held
@@ -513,6 +523,8 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	s->sess = ++m->sess_seq;
 	m->save = s;
 	WRITE_ONCE(m->save_sess, s->sess);
+	if (stop_copy)
+		mock_save_note_stream(m, s);
 	return s;
 
 out_free:
@@ -535,6 +547,7 @@ void mock_save_to_stop_copy(struct mock_device *m)
 	m->tracking = NULL;
 	mutex_unlock(&m->mem_lock);
 	wake_up_interruptible(&s->wq);
+	mock_save_note_stream(m, s);
 }
 
 /**

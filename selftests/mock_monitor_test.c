@@ -256,6 +256,73 @@ TEST_F(two, s2_precopy_restarted_through_stop)
 	EXPECT_ONLY_RULE("S-2");
 }
 
+/*
+ * X-1: A's STOP_COPY stream committed by B, each in its own VM unless
+ * @one_vm; B then runs first (@dst_first) or A does, and B is reset before
+ * A runs again if @reset_dst.  Leaves both as the test left them.
+ */
+static void migrate_then_run_both(struct __test_metadata *_metadata, FIXTURE_DATA(two) *self,
+				  bool one_vm, bool dst_first, bool reset_dst)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "41"));
+	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", one_vm ? "41" : "42"));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	ASSERT_EQ(0, vfm_read_all(fd, &buf, &len));
+	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_RESUMING, &fd);
+	ASSERT_EQ(0, vfm_write_all(fd, buf, len, 0));
+	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	free(buf);
+	if (dst_first) {
+		set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING, NULL);
+		if (reset_dst)
+			ASSERT_EQ(0, vfm_reset(&self->b));
+		set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+	} else {
+		set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
+		set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING, NULL);
+	}
+}
+
+/* the source runs on after the destination started (a cancel too late). */
+TEST_F(two, x1_source_runs_after_destination_started)
+{
+	migrate_then_run_both(_metadata, self, false, true, false);
+	EXPECT_ONLY_RULE("X-1");
+	EXPECT_EQ(1, mock_violations("X-1"));
+}
+
+/* X-1 the other way: the destination starts while the source runs again. */
+TEST_F(two, x1_destination_starts_while_source_runs)
+{
+	migrate_then_run_both(_metadata, self, false, false, false);
+	EXPECT_ONLY_RULE("X-1");
+}
+
+/* A destination reset before the source runs again holds no migrated state. */
+TEST_F(two, x1_not_after_destination_reset)
+{
+	migrate_then_run_both(_metadata, self, false, true, true);
+	EXPECT_NO_VIOLATION();
+}
+
+/*
+ * A device saved and restored within one VM (a checkpoint) is no split
+ * brain.  (The steps stop and start the two without a P2P phase, which
+ * within one VM is P-1 and P-2: only X-1 is looked at.)
+ */
+TEST_F(two, x1_not_within_one_vm)
+{
+	migrate_then_run_both(_metadata, self, true, true, false);
+	EXPECT_EQ(0, mock_violations("X-1"));
+}
+
 /* Every event is logged: arcs, data_fd operations and P2P traffic. */
 TEST_F(two, event_log_records_arcs_data_and_p2p)
 {

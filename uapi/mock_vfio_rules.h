@@ -27,13 +27,14 @@ enum mig_rule {
 	MIG_RULE_U11,	/* STOP_COPY left before the stream reached EOF */
 	MIG_RULE_U14,	/* RESUMING left with an incomplete stream */
 	MIG_RULE_S2,	/* pre-copy session restarted through STOP */
+	MIG_RULE_X1,	/* source and destination both run one migrated state */
 	MIG_RULE_U2,	/* ERROR requested */
 	MIG_RULE_U3,	/* PRE_COPY(_P2P) requested from STOP_COPY */
 	MIG_RULE_NR
 };
 
 /* Rules the device can observe; the monitor counts these. */
-#define MIG_RULE_NR_MONITOR	(MIG_RULE_S2 + 1)
+#define MIG_RULE_NR_MONITOR	(MIG_RULE_X1 + 1)
 
 static inline const char *mig_rule_id(enum mig_rule rule)
 {
@@ -41,7 +42,7 @@ static inline const char *mig_rule_id(enum mig_rule rule)
 		[MIG_RULE_P1] = "P-1", [MIG_RULE_P2] = "P-2", [MIG_RULE_P5] = "P-5",
 		[MIG_RULE_U8] = "U-8", [MIG_RULE_U9] = "U-9", [MIG_RULE_U10] = "U-10",
 		[MIG_RULE_U11] = "U-11", [MIG_RULE_U14] = "U-14", [MIG_RULE_S2] = "S-2",
-		[MIG_RULE_U2] = "U-2", [MIG_RULE_U3] = "U-3",
+		[MIG_RULE_X1] = "X-1", [MIG_RULE_U2] = "U-2", [MIG_RULE_U3] = "U-3",
 	};
 
 	return (unsigned int)rule < MIG_RULE_NR ? id[rule] : "?";
@@ -140,6 +141,21 @@ static inline int mig_state_runs(__u32 s)
 {
 	return s == VFIO_DEVICE_STATE_RUNNING || s == VFIO_DEVICE_STATE_RUNNING_P2P ||
 	       mig_state_precopy(s);
+}
+
+/*
+ * X-1 (split brain), across VMs: a destination device that committed a
+ * complete stream and a source device that stream came from (the same save
+ * session: its STOP_COPY stream, as the destination's SOURCE record names
+ * it) are both in a running state.  Two live copies of one device state
+ * diverge; for a device doing DMA or P2P they corrupt what they share.
+ * Checked when either enters a running state from a stopped one: the
+ * caller has matched the two devices and sessions, this says whether the
+ * states break the rule.
+ */
+static inline int mig_breaks_x1(__u32 next, __u32 other)
+{
+	return mig_state_runs(next) && mig_state_runs(other);
 }
 
 /*

@@ -57,7 +57,7 @@ static json_object *rules_json(const uint64_t *rule)
 	int i;
 
 	for (i = 0; i < VFM_MON_NRULES; i++)
-		json_object_object_add(o, vfm_mon_rule[i], json_object_new_int64(rule[i]));
+		json_object_object_add(o, mig_rule_id(i), json_object_new_int64(rule[i]));
 	return o;
 }
 

@@ -24,6 +24,8 @@ enum mc_kind {
 	MC_P2P,			/* P2P writes into peer (writes, dropped) */
 	MC_RESET,		/* reset or open: back to RUNNING, in VM vm */
 	MC_VIOLATION,		/* a violation the device's monitor recorded (rule) */
+	MC_STREAM,		/* a STOP_COPY stream begins, of save session save_ns */
+	MC_LOADED,		/* a stream from peer's session save_ns was committed */
 };
 
 #define MC_NAME_LEN	64
@@ -31,7 +33,7 @@ enum mc_kind {
 struct mc_event {
 	enum mc_kind kind;
 	char dev[MC_NAME_LEN];
-	char peer[MC_NAME_LEN];		/* MC_P2P */
+	char peer[MC_NAME_LEN];		/* MC_P2P, MC_LOADED (the source) */
 	char rule[8];			/* MC_VIOLATION */
 	uint32_t from, to;		/* states */
 	long long ret;
@@ -46,6 +48,7 @@ struct mc_event {
 	bool live_known;
 	unsigned long long len;
 	unsigned int writes, dropped;
+	unsigned long long save_ns;	/* MC_STREAM, MC_LOADED */
 	long long vm;			/* MC_RESET: the device's VM from now on, -1 unknown */
 	/* Where the event came from: the file (0, 1, ...) and the device's name there. */
 	unsigned int file;

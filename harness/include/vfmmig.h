@@ -100,6 +100,7 @@ enum vfm_misbehave {
 	VFM_MB_PRECOPY_INFO_STOP_COPY,	/* source: PRECOPY_INFO in STOP_COPY (U-10) */
 	VFM_MB_STALE_DATA_FD,		/* dest: write the old data_fd of a new session (U-8) */
 	VFM_MB_LEAVE_RESUMING_EARLY,	/* dest: RESUMING -> STOP, stream incomplete (U-14) */
+	VFM_MB_SPLIT_BRAIN,		/* source: runs again after the dest started */
 	VFM_MB_NR,
 };
 const char *vfm_misbehave_name(enum vfm_misbehave mb);

@@ -13,12 +13,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VFM_MON_DIR		"/sys/kernel/debug/mock-vfio-pci"
-#define VFM_MON_NRULES		9
+#include "mock_vfio_rules.h"
 
-/* The rule names in the order of the "counters" file: "P-1" ... "S-2". */
-extern const char *const vfm_mon_rule[VFM_MON_NRULES];
-/* Index of @rule in vfm_mon_rule[], or -1. */
+#define VFM_MON_DIR		"/sys/kernel/debug/mock-vfio-pci"
+/* The rules the monitor counts, in the order of the "counters" file. */
+#define VFM_MON_NRULES		MIG_RULE_NR_MONITOR
+
+/* Index of @rule ("P-1") among them, or -1. */
 int vfm_mon_rule_index(const char *rule);
 
 struct vfm_mon_counters {

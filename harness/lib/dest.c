@@ -262,6 +262,23 @@ static int run(struct vfm_mig *m, struct vfm_rstream *rs, int rp_fd, char *buf)
 	return ret;
 }
 
+/* Until the return path closes (the source exited), at most 20 s. */
+static void wait_for_source(int rp_fd)
+{
+	uint32_t type, len;
+	char *buf;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		int ret = vfm_rp_recv(rp_fd, 1000, &type, &buf, &len);
+
+		if (ret && ret != -EAGAIN)
+			return;
+		if (!ret)
+			free(buf);
+	}
+}
+
 /* Either transport: the stream from @ring if there is one, else from @in_fd. */
 static int dest(struct vfm_mig *m, int in_fd, struct vfm_ring *ring, int rp_fd)
 {
@@ -296,6 +313,9 @@ static int dest(struct vfm_mig *m, int in_fd, struct vfm_ring *ring, int rp_fd)
 	free(rs);
 	if (rp_fd >= 0)
 		vfm_mig_send_result(m, rp_fd);
+	/* split-brain: keep running until the source, run again, goes away. */
+	if (!ret && rp_fd >= 0 && m->opts.misbehave == VFM_MB_SPLIT_BRAIN)
+		wait_for_source(rp_fd);
 	return m->err;
 }
 

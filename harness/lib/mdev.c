@@ -28,6 +28,7 @@ static const char *const mb_names[VFM_MB_NR] = {
 	[VFM_MB_PRECOPY_INFO_STOP_COPY] = "precopy-info-in-stop-copy",
 	[VFM_MB_STALE_DATA_FD] = "stale-data-fd",
 	[VFM_MB_LEAVE_RESUMING_EARLY] = "leave-resuming-early",
+	[VFM_MB_SPLIT_BRAIN] = "split-brain",
 };
 
 /* What each mode does and the monitor rules it breaks (Documentation/harness.rst). */
@@ -41,6 +42,7 @@ static const char *const mb_what[VFM_MB_NR] = {
 	[VFM_MB_PRECOPY_INFO_STOP_COPY] = "source: PRECOPY_INFO in STOP_COPY: U-10",
 	[VFM_MB_STALE_DATA_FD] = "destination: the old data_fd of a new RESUMING session: U-8",
 	[VFM_MB_LEAVE_RESUMING_EARLY] = "destination: RESUMING -> STOP before the stream is complete: U-14",
+	[VFM_MB_SPLIT_BRAIN] = "source: devices run again after the destination started them: X-1",
 };
 
 const char *vfm_misbehave_what(enum vfm_misbehave mb)

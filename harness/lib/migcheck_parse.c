@@ -177,6 +177,15 @@ static int parse_mock(const char *line, struct mc_event *ev, char *why)
 		ev->kind = MC_VIOLATION;
 		if (kv(line, "rule", ev->rule, sizeof(ev->rule)))
 			return fail(why, "no rule=");
+	} else if (!strcmp(event, "stream") || !strcmp(event, "loaded")) {
+		ev->kind = event[0] == 's' ? MC_STREAM : MC_LOADED;
+		if (ev->kind == MC_LOADED && kv(line, "source", ev->peer, sizeof(ev->peer)))
+			return fail(why, "no source=");
+		if (kv_num(line, "save_ns", &n, why))
+			return -1;
+		if (n <= 0)
+			return fail(why, "save_ns=%lld is not a time", n);
+		ev->save_ns = n;
 	} else if (!strcmp(event, "fault")) {
 		return 0;	/* injected faults are the device's business */
 	} else {

@@ -22,6 +22,9 @@ struct mc_device {
 	int at_eof;		/* the STOP_COPY stream was read to its end */
 	int precopy_abandoned;	/* for S-2 */
 	unsigned int sess;	/* the last session a SET started (harness reports) */
+	/* its last STOP_COPY stream, and the stream it last committed. */
+	unsigned long long stream_ns, loaded_ns;
+	char loaded_from[MC_NAME_LEN];
 	bool sess_resuming;	/* ... and whether it is a resuming one */
 	/*
 	 * Candidates from the arcs of a walk whose target is not known yet (a
@@ -115,6 +118,31 @@ static void candidate(struct mc_state *st, struct mc_device *d, const struct mc_
 }
 
 /*
+ * X-1: @d starts running; the other half of a migration it took part in, in
+ * another VM, runs too (the monitor's mock_fabric_check_split_brain()).
+ */
+static void split_brain(struct mc_state *st, const struct mc_device *d, uint32_t to,
+			const struct mc_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		const struct mc_device *p = &st->dev[i];
+		bool is_src = d->loaded_from[0] && !strcmp(d->loaded_from, p->name) &&
+			      d->loaded_ns == p->stream_ns;
+		bool is_dst = d->stream_ns && !strcmp(p->loaded_from, d->name) &&
+			      p->loaded_ns == d->stream_ns;
+
+		if (p == d || !p->vm || !d->vm || p->vm == d->vm || !(is_src || is_dst) ||
+		    !mig_breaks_x1(to, p->state))
+			continue;
+		breaks(st, MIG_RULE_X1, ev, "%s enters %s while %s, %s of its migration, is %s",
+		       d->name, mig_state_name(to), p->name, is_src ? "the source" : "a destination",
+		       mig_state_name(p->state));
+	}
+}
+
+/*
  * @d enters @to on a walk to @target (MC_TARGET_UNKNOWN: not known yet):
  * the multi-device rules, S-2 and U-11.
  */
@@ -153,6 +181,10 @@ static void enter(struct mc_state *st, struct mc_device *d, uint32_t to, uint32_
 	}
 	if (to == VFIO_DEVICE_STATE_STOP_COPY && d->state != to)
 		d->at_eof = 0;
+	if (!mig_state_runs(d->state) && mig_state_runs(to))
+		split_brain(st, d, to, ev);
+	if (to == VFIO_DEVICE_STATE_RESUMING)
+		d->loaded_from[0] = '\0';	/* the state it was loaded with is given up */
 	d->state = to;
 }
 
@@ -184,6 +216,9 @@ static void observable(const struct mc_events *e, bool obs[MIG_RULE_NR])
 			break;
 		case MC_P2P:
 			obs[MIG_RULE_P5] = true;
+			break;
+		case MC_LOADED:
+			obs[MIG_RULE_X1] = true;
 			break;
 		default:
 			break;
@@ -247,6 +282,15 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 		d->state = VFIO_DEVICE_STATE_RUNNING;
 		d->at_eof = 0;
 		d->precopy_abandoned = 0;
+		d->stream_ns = d->loaded_ns = 0;
+		d->loaded_from[0] = '\0';
+		break;
+	case MC_STREAM:
+		d->stream_ns = ev->save_ns;
+		break;
+	case MC_LOADED:
+		snprintf(d->loaded_from, sizeof(d->loaded_from), "%s", ev->peer);
+		d->loaded_ns = ev->save_ns;
 		break;
 	case MC_ARC:
 		if (ev->ret == 0)

@@ -11,16 +11,12 @@
 
 #include "vfmmon.h"
 
-const char *const vfm_mon_rule[VFM_MON_NRULES] = {
-	"P-1", "P-2", "P-5", "U-8", "U-9", "U-10", "U-11", "U-14", "S-2",
-};
-
 int vfm_mon_rule_index(const char *rule)
 {
 	int i;
 
 	for (i = 0; i < VFM_MON_NRULES; i++)
-		if (!strcmp(rule, vfm_mon_rule[i]))
+		if (!strcmp(rule, mig_rule_id(i)))
 			return i;
 	return -1;
 }

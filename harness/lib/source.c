@@ -379,6 +379,13 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd)
 	/* A checkpoint to a file: the devices carry on, like savevm. */
 	if (rp_fd < 0)
 		return vfm_mig_start_all(m, "resume-p2p", "resume");
+	/*
+	 * split-brain: what a cancel that comes too late does in QEMU 10.0.2
+	 * (Documentation/qemu.rst): the source runs on, in P2P order, while
+	 * the destination, which reported success, runs the same state.
+	 */
+	if (m->opts.misbehave == VFM_MB_SPLIT_BRAIN)
+		return vfm_mig_start_all(m, "split-brain-p2p", "split-brain");
 	return 0;
 }
 

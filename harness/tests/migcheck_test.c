@@ -417,6 +417,57 @@ TEST(precopy_restarted_through_stop_breaks_s2)
 	EXPECT_STREQ("S-2", failing(MC_FMT_MOCK, t));
 }
 
+/*
+ * X-1 from a mock log: A (VM 41) saves, B (VM 42) commits A's stream and
+ * runs, then A runs again: the same state runs twice.  Not when B was
+ * reset first, nor when the stream B loaded is another session of A's, nor
+ * within one VM.
+ */
+TEST(source_running_again_after_the_destination_breaks_x1)
+{
+#define X1_LOG(vm_b, reset_b, ns)						\
+	"1 1 A reset state=RUNNING vm=41",					\
+	"2 1 B reset state=RUNNING vm=" vm_b,					\
+	"3 1 A arc from=RUNNING to=RUNNING_P2P ret=0",				\
+	"4 1 A arc from=RUNNING_P2P to=STOP ret=0",				\
+	"5 1 A stream save_ns=5000",						\
+	"6 1 A arc from=STOP to=STOP_COPY ret=0",				\
+	"7 1 A set to=STOP_COPY ret=0",						\
+	"8 1 A read len=4096 ret=0",						\
+	"9 1 A arc from=STOP_COPY to=STOP ret=0",				\
+	"10 1 A set to=STOP ret=0",						\
+	"11 1 B arc from=RUNNING to=RUNNING_P2P ret=0",				\
+	"12 1 B arc from=RUNNING_P2P to=STOP ret=0",				\
+	"13 1 B arc from=STOP to=RESUMING ret=0",				\
+	"14 1 B set to=RESUMING ret=0",						\
+	"15 1 B arc from=RESUMING to=STOP ret=0",				\
+	"16 1 B loaded source=A save_ns=" ns,					\
+	"17 1 B set to=STOP ret=0",						\
+	"18 1 B arc from=STOP to=RUNNING_P2P ret=0",				\
+	"19 1 B arc from=RUNNING_P2P to=RUNNING ret=0",				\
+	"20 1 B set to=RUNNING ret=0",						\
+	reset_b,								\
+	"22 1 A arc from=STOP to=RUNNING_P2P ret=0",				\
+	"23 1 A arc from=RUNNING_P2P to=RUNNING ret=0",				\
+	"24 1 A set to=RUNNING ret=0",						\
+	NULL
+	static const char *const split[] = { X1_LOG("42", "", "5000") };
+	static const char *const reset[] = {
+		X1_LOG("42", "21 1 B reset state=RUNNING vm=42", "5000")
+	};
+	static const char *const other_session[] = { X1_LOG("42", "", "4000") };
+	static const char *const one_vm[] = { X1_LOG("41", "", "5000") };
+	static const char *const bad[] = { "1 1 B loaded save_ns=5000", NULL };
+#undef X1_LOG
+
+	EXPECT_STREQ("X-1", failing(MC_FMT_MOCK, split));
+	EXPECT_STREQ("", failing(MC_FMT_MOCK, reset));
+	EXPECT_STREQ("", failing(MC_FMT_MOCK, other_session));
+	/* In one VM the same steps break P-1 and P-2, not X-1. */
+	EXPECT_EQ(NULL, strstr(failing(MC_FMT_MOCK, one_vm), "X-1"));
+	EXPECT_STREQ("PARSE ERROR", failing(MC_FMT_MOCK, bad));
+}
+
 TEST(dropped_p2p_breaks_p5)
 {
 	static const char *const t[] = {
