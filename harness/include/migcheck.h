@@ -92,6 +92,12 @@ struct mc_events {
 	 */
 	unsigned int files;
 	bool one_vm;
+	/*
+	 * Set by mc_pair_vms() for --migration: the VMs of the source's and
+	 * the destination's QEMU of one migration, between which X-1 is
+	 * checked from where their devices end (0: not given).
+	 */
+	long long src_vm, dst_vm;
 	/* Per file read: its path and format (sniffed, for MC_FMT_AUTO). */
 	struct mc_file {
 		char path[256];
@@ -137,6 +143,13 @@ int mc_events_push(struct mc_events *out, const struct mc_event *ev);
 int mc_parse_harness(const char *file, const char *text, struct mc_events *out, char *why);
 /* Whether @text is a whole JSON object that looks like a harness report. */
 bool mc_looks_harness(const char *text);
+
+/*
+ * --migration: the QEMU traces and QMP logs read (after
+ * mc_merge_same_qemu()) must be exactly two VMs, the source's first.
+ * Returns 0 (src_vm and dst_vm set) or -1 after a message on stderr.
+ */
+int mc_pair_vms(struct mc_events *e);
 
 /* Verdict per rule. */
 enum mc_verdict { MC_PASS, MC_FAIL, MC_UNOBSERVED };

@@ -25,6 +25,15 @@ struct mc_device {
 	/* its last STOP_COPY stream, and the stream it last committed. */
 	unsigned long long stream_ns, loaded_ns;
 	char loaded_from[MC_NAME_LEN];
+	/* X-1 between paired QEMU traces: ran after STOP_COPY, after RESUMING */
+	bool was_stop_copy, was_resuming, ran_after_stop_copy, ran_after_resuming;
+	/*
+	 * The state last requested (a QEMU trace's set_state), MC_STATE_UNKNOWN
+	 * before any: a state reached that is not it is QEMU's reset after a
+	 * failed SET (the device's state is lost), not the VMM's transition.
+	 */
+	uint32_t requested;
+	const struct mc_event *last;		/* its last event */
 	bool sess_resuming;	/* ... and whether it is a resuming one */
 	/*
 	 * Candidates from the arcs of a walk whose target is not known yet (a
@@ -64,6 +73,7 @@ static struct mc_device *device(struct mc_state *st, const char *name)
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->state = VFIO_DEVICE_STATE_RUNNING;	/* U-7: open and reset give RUNNING */
+	d->requested = MC_STATE_UNKNOWN;
 	return d;
 }
 
@@ -185,6 +195,14 @@ static void enter(struct mc_state *st, struct mc_device *d, uint32_t to, uint32_
 		split_brain(st, d, to, ev);
 	if (to == VFIO_DEVICE_STATE_RESUMING)
 		d->loaded_from[0] = '\0';	/* the state it was loaded with is given up */
+	if (ev->kind == MC_STATE && d->requested != MC_STATE_UNKNOWN && d->requested != to) {
+		d->was_stop_copy = d->was_resuming = false;	/* reset: state lost */
+	} else {
+		d->ran_after_stop_copy |= d->was_stop_copy && mig_state_runs(to);
+		d->ran_after_resuming |= d->was_resuming && mig_state_runs(to);
+	}
+	d->was_stop_copy |= to == VFIO_DEVICE_STATE_STOP_COPY;
+	d->was_resuming |= to == VFIO_DEVICE_STATE_RESUMING;
 	d->state = to;
 }
 
@@ -273,6 +291,7 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 
 	if (!d)
 		return;
+	d->last = ev;
 	/* Only the arcs of one walk come before its set event. */
 	if (ev->kind != MC_ARC && ev->kind != MC_SET)
 		decide(st, d, d->state);
@@ -303,6 +322,7 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 			d->precopy_abandoned = 0;
 		break;
 	case MC_SET:
+		d->requested = ev->to;
 		decide(st, d, ev->to);
 		if (mig_breaks_u2(ev->to))
 			breaks(st, MIG_RULE_U2, ev, "%s: ERROR requested", d->name);
@@ -355,6 +375,63 @@ static void step(struct mc_state *st, const struct mc_event *ev)
 	}
 }
 
+int mc_pair_vms(struct mc_events *e)
+{
+	long long vm[2] = { 0, 0 };
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		long long v = e->ev[i].vm;
+
+		if (e->ev[i].kind != MC_STATE && e->ev[i].kind != MC_SET)
+			continue;
+		if (v >= 0 || (n && vm[0] == v) || (n == 2 && vm[1] == v))
+			continue;
+		if (n == 2) {
+			n = 3;
+			break;
+		}
+		vm[n++] = v;
+	}
+	if (n != 2 || e->one_vm) {
+		fprintf(stderr, "vfio-migcheck: --migration: needs the source's and then the destination's QEMU trace (or QMP log) of one migration, two VMs; these are %s\n",
+			e->one_vm ? "--one-vm" : n < 2 ? "fewer" : "more");
+		return -1;
+	}
+	e->src_vm = vm[0];
+	e->dst_vm = vm[1];
+	return 0;
+}
+
+/*
+ * X-1 between the two QEMUs of one migration (--migration): a QEMU trace
+ * has no stream identity and the two files no common clock, so what is
+ * compared is what each side did: a source device that ran again after
+ * STOP_COPY and a destination device that ran after RESUMING are two VMs
+ * that ran the state of one migration, whenever each did (a source resumed
+ * after its destination ran is as stale as one resumed beside it).  Where
+ * they end says nothing: quitting a QEMU stops its devices.
+ */
+static void split_brain_vms(struct mc_state *st, const struct mc_events *e)
+{
+	const struct mc_device *src = NULL, *dst = NULL;
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		const struct mc_device *d = &st->dev[i];
+
+		if (d->vm == e->src_vm && d->ran_after_stop_copy)
+			src = d;
+		if (d->vm == e->dst_vm && d->ran_after_resuming)
+			dst = d;
+	}
+	if (src && dst && src->last)
+		breaks(st, MIG_RULE_X1, src->last,
+		       "%s ran again after STOP_COPY, and %s ran what the destination loaded",
+		       src->name, dst->name);
+}
+
 int mc_check(const struct mc_events *e, struct mc_result *res)
 {
 	struct mc_state st = { .res = res };
@@ -363,6 +440,7 @@ int mc_check(const struct mc_events *e, struct mc_result *res)
 
 	memset(res, 0, sizeof(*res));
 	observable(e, st.obs);
+	st.obs[MIG_RULE_X1] |= e->src_vm && e->dst_vm;
 	/*
 	 * Every device is there from the start, RUNNING (U-7), so that the
 	 * first device to stop is compared with all.  One whose trace begins
@@ -382,6 +460,8 @@ int mc_check(const struct mc_events *e, struct mc_result *res)
 		step(&st, &e->ev[i]);
 	for (i = 0; i < st.n; i++)
 		decide(&st, &st.dev[i], st.dev[i].state);
+	if (e->src_vm && e->dst_vm)
+		split_brain_vms(&st, e);
 	for (r = 0; r < MIG_RULE_NR; r++) {
 		struct mc_rule_result *rr = &res->rule[r];
 

@@ -3,7 +3,7 @@
  * vfio-migcheck: evaluate the VMM-side migration rules over recorded traces.
  *
  *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] [--allow-empty]
- *                 [--one-vm] FILE...
+ *                 [--one-vm] [--migration] FILE...
  *
  * Prints one line per rule (PASS, FAIL with the first offending event, or
  * n/a when nothing in the traces shows the rule).  Exit status: 0 when no
@@ -22,7 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULE,...]\n"
-		"                     [--allow-empty] [--one-vm] FILE...\n"
+		"                     [--allow-empty] [--one-vm] [--migration] FILE...\n"
 		"  --format F    format of the FILEs that follow (default auto: sniffed per file)\n"
 		"                mock: mock-vfio-pci's /sys/kernel/debug/mock-vfio-pci/events\n"
 		"                qemu: QEMU -trace output (vfio_migration_set_state,\n"
@@ -35,6 +35,9 @@ static void usage(FILE *f)
 		"                (for a migration refused before any device changed state)\n"
 		"  --one-vm      QEMU traces and QMP logs given are one VM's (by default each\n"
 		"                file is its own VM: a source's and a destination's)\n"
+		"  --migration   the QEMU traces (QMP logs) given are the source's and then the\n"
+		"                destination's of one migration: X-1 (both ran the migrated\n"
+		"                state) is checked between them\n"
 		"A QMP log whose events are a run of a QEMU trace's given too is that QEMU's:\n"
 		"it is checked once, from the trace (a note on stderr says so).\n"
 		"Mock logs and harness reports say which VM each device is in.\n"
@@ -70,18 +73,19 @@ int main(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "allow-empty", no_argument, NULL, 'a' },
 		{ "one-vm", no_argument, NULL, 'o' },
+		{ "migration", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	enum mc_format fmt = MC_FMT_AUTO;
 	struct mc_events ev = { 0 };
 	struct mc_result res;
-	bool want[MIG_RULE_NR], expect = false, allow_empty = false;
+	bool want[MIG_RULE_NR], expect = false, allow_empty = false, migration = false;
 	int c, r, files = 0, ok = 1;
 
 	/* "+": options apply to the files after them, so stop at each file. */
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+f:e:aoh", opts, NULL);
+		c = getopt_long(argc, argv, "+f:e:aomh", opts, NULL);
 		if (c == -1) {
 			if (mc_read_file(argv[optind], fmt, allow_empty, &ev))
 				return 2;
@@ -108,6 +112,9 @@ int main(int argc, char **argv)
 		case 'o':
 			ev.one_vm = true;
 			break;
+		case 'm':
+			migration = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -121,6 +128,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mc_merge_same_qemu(&ev, stderr);
+	if (migration && mc_pair_vms(&ev))
+		return 2;
 	mc_check(&ev, &res);
 	mc_print(stdout, &res);
 	for (r = 0; r < MIG_RULE_NR; r++) {

@@ -977,6 +977,85 @@ static unsigned int violations(const struct mc_result *res)
 }
 
 /*
+ * --migration: the source's and the destination's QEMU traces of one
+ * migration.  A late cancel: the source's devices run again after
+ * STOP_COPY and the destination's, loaded, run: X-1, also when both QEMUs
+ * quit afterwards (their devices end stopped).  A completed
+ * migration (the source stays stopped) and a cancel that wins (the
+ * destination never runs) break nothing.  Without --migration, X-1 is n/a.
+ */
+TEST(paired_qemu_traces_break_x1_when_both_run)
+{
+	static const char src_split[] =
+		"vfio_migration_set_device_state  (A) state RUNNING_P2P\n"
+		"vfio_migration_set_device_state  (A) state STOP_COPY\n"
+		"vfio_migration_set_device_state  (A) state RUNNING_P2P\n"
+		"vfio_migration_set_device_state  (A) state RUNNING\n";
+	static const char src_done[] =
+		"vfio_migration_set_device_state  (A) state RUNNING_P2P\n"
+		"vfio_migration_set_device_state  (A) state STOP_COPY\n"
+		"vfio_migration_set_device_state  (A) state STOP\n";
+	static const char dst_runs[] =
+		"vfio_migration_set_device_state  (B) state RESUMING\n"
+		"vfio_migration_set_device_state  (B) state RUNNING_P2P\n"
+		"vfio_migration_set_device_state  (B) state RUNNING\n";
+	static const char dst_never[] =
+		"vfio_migration_set_device_state  (B) state RESUMING\n";
+	/* The start fails, QEMU resets the device: RUNNING, its state lost. */
+	static const char dst_reset[] =
+		"vfio_migration_set_state  (B) new state RESUMING, recover state ERROR\n"
+		"vfio_migration_set_device_state  (B) state RESUMING\n"
+		"vfio_migration_set_state  (B) new state RUNNING_P2P, recover state ERROR\n"
+		"vfio_migration_set_device_state  (B) state RUNNING\n";
+	/* Both QEMUs quit afterwards: their devices end stopped. */
+	static const char src_split_quit[] =
+		"vfio_migration_set_device_state  (A) state STOP_COPY\n"
+		"vfio_migration_set_device_state  (A) state RUNNING\n"
+		"vfio_migration_set_device_state  (A) state STOP\n";
+	static const char dst_runs_quit[] =
+		"vfio_migration_set_device_state  (B) state RESUMING\n"
+		"vfio_migration_set_device_state  (B) state RUNNING\n"
+		"vfio_migration_set_device_state  (B) state STOP\n";
+	static const struct {
+		const char *src, *dst, *failing;
+	} c[] = {
+		{ src_split, dst_runs, "X-1" },
+		{ src_split_quit, dst_runs_quit, "X-1" },
+		{ src_done, dst_runs, "" },
+		{ src_split, dst_never, "" },
+		{ src_split, dst_reset, "" },
+	};
+	struct mc_events e = { 0 };
+	struct mc_result res;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *src = strdup(temp_trace("src.trace", c[i].src) ?: "");
+		char *dst = strdup(temp_trace("dst.trace", c[i].dst) ?: "");
+
+		ASSERT_EQ(0, mc_read_file(src, MC_FMT_AUTO, false, &e));
+		ASSERT_EQ(0, mc_read_file(dst, MC_FMT_AUTO, false, &e));
+		ASSERT_EQ(0, mc_pair_vms(&e));
+		EXPECT_STREQ(c[i].failing, failing_rules(&e)) TH_LOG("case %u", i);
+
+		ASSERT_EQ(0, mc_read_file(src, MC_FMT_AUTO, false, &e));
+		ASSERT_EQ(0, mc_read_file(dst, MC_FMT_AUTO, false, &e));
+		mc_check(&e, &res);
+		EXPECT_EQ(MC_UNOBSERVED, res.rule[MIG_RULE_X1].verdict);
+		mc_events_free(&e);
+
+		/* One file is not a migration. */
+		ASSERT_EQ(0, mc_read_file(src, MC_FMT_AUTO, false, &e));
+		EXPECT_EQ(-1, mc_pair_vms(&e));
+		mc_events_free(&e);
+		unlink(src);
+		unlink(dst);
+		free(src);
+		free(dst);
+	}
+}
+
+/*
  * One QEMU given as its trace and its QMP log (connected after the VM
  * started: the first two state changes are missing there).  Device A stops
  * while B still runs: the violation is counted once, the QMP log's events
