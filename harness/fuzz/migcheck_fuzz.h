@@ -37,8 +37,9 @@ static inline int fuzz_terminated(const char *s, size_t size)
 /* An event as a parser returned it must be one mc_check() can be given. */
 static inline void fuzz_check_event(const struct mc_event *ev)
 {
-	if ((unsigned int)ev->kind > MC_VIOLATION ||
+	if ((unsigned int)ev->kind >= MC_KIND_NR ||
 	    !fuzz_terminated(ev->dev, sizeof(ev->dev)) ||
+	    !fuzz_terminated(ev->file_dev, sizeof(ev->file_dev)) ||
 	    !fuzz_terminated(ev->peer, sizeof(ev->peer)) ||
 	    !fuzz_terminated(ev->rule, sizeof(ev->rule)) ||
 	    !fuzz_terminated(ev->where, sizeof(ev->where)) ||
