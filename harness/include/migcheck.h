@@ -26,8 +26,8 @@ enum mc_kind {
 	MC_VIOLATION,		/* a violation the device's monitor recorded (rule) */
 	MC_STREAM,		/* a STOP_COPY stream begins, of save session save_ns */
 	MC_LOADED,		/* a stream from peer's session save_ns was committed */
-	MC_KIND_NR
 };
+#define MC_KIND_NR	(MC_LOADED + 1)
 
 #define MC_NAME_LEN	64
 
