@@ -50,6 +50,7 @@ struct mc_event {
 	unsigned long long len;
 	unsigned int writes, dropped;
 	unsigned long long save_ns;	/* MC_STREAM, MC_LOADED */
+	unsigned long long seq;		/* mock logs: the line's SEQ */
 	long long vm;			/* MC_RESET: the device's VM from now on, -1 unknown */
 	/* Where the event came from: the file (0, 1, ...) and the device's name there. */
 	unsigned int file;
@@ -103,6 +104,12 @@ struct mc_events {
 	struct mc_file {
 		char path[256];
 		enum mc_format fmt;
+		/*
+		 * A mock log whose first SEQ is not 0: the driver's ring
+		 * dropped what came before, so a device's state is unknown
+		 * until its first arc or reset shows it.
+		 */
+		bool truncated;
 	} *file;
 };
 

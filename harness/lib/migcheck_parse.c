@@ -130,6 +130,7 @@ static int parse_mock(const char *line, struct mc_event *ev, char *why)
 		return 0;
 	if (sscanf(line, "%llu %llu %63s %23s %n", &seq, &t, ev->dev, event, &off) != 4 || !off)
 		return fail(why, "not \"SEQ TIME_NS DEVICE EVENT ...\"");
+	ev->seq = seq;
 	line += off;
 	if (!strcmp(event, "arc")) {
 		ev->kind = MC_ARC;
@@ -438,6 +439,7 @@ static int add_file(struct mc_events *out, const char *path)
 	out->file = p;
 	snprintf(p[out->files].path, sizeof(p->path), "%s", path);
 	p[out->files].fmt = MC_FMT_AUTO;
+	p[out->files].truncated = false;
 	return 0;
 }
 
@@ -495,6 +497,11 @@ int mc_read_file(const char *path, enum mc_format fmt, bool allow_empty,
 			continue;
 		ev.file = out->files;
 		memcpy(ev.file_dev, ev.dev, sizeof(ev.file_dev));
+		if (fmt == MC_FMT_MOCK && out->n == before && ev.seq) {
+			out->file[out->files].truncated = true;
+			fprintf(stderr, "vfio-migcheck: %s: the log starts at SEQ %llu: the driver's ring dropped the events before (it keeps 4096); each device's state is taken from its first arc, and one whose open was dropped is compared with no other device (its VM is unknown)\n",
+				path, ev.seq);
+		}
 		if (fmt == MC_FMT_QEMU || fmt == MC_FMT_QMP)
 			own_vm(out, path, &ev);
 		snprintf(ev.where, sizeof(ev.where), "%.60s:%lu", path, lineno);
