@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <linux/vfio.h>
 
 #include "bench.h"
@@ -49,46 +48,6 @@ out:
 	free(a);
 	free(b);
 	return best;
-}
-
-int bench_kernel_copy_bw(size_t size, double *read_bw, double *write_bw)
-{
-	char *buf = malloc(size);
-	int fd = memfd_create("bench", MFD_CLOEXEC), r, ret = -1;
-	size_t off;
-
-	*read_bw = *write_bw = 0;
-	if (!buf || fd < 0 || ftruncate(fd, size)) {
-		fprintf(stderr, "bench: memfd of %zu bytes: %s\n", size, strerror(errno));
-		goto out;
-	}
-	memset(buf, 3, size);
-	for (r = 0; r < 4; r++) {	/* the first pass allocates the file's pages */
-		double t = bench_now();
-
-		for (off = 0; off < size; off += CHUNK)
-			if (pwrite(fd, buf + off, CHUNK < size - off ? CHUNK : size - off, off) < 0)
-				goto io_error;
-		t = bench_now() - t;
-		if (r && size / t > *write_bw)
-			*write_bw = size / t;
-		t = bench_now();
-		for (off = 0; off < size; off += CHUNK)
-			if (pread(fd, buf + off, CHUNK < size - off ? CHUNK : size - off, off) < 0)
-				goto io_error;
-		t = bench_now() - t;
-		if (r && size / t > *read_bw)
-			*read_bw = size / t;
-	}
-	ret = 0;
-	goto out;
-io_error:
-	fprintf(stderr, "bench: memfd I/O: %s\n", strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return ret;
 }
 
 struct copier {

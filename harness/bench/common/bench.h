@@ -15,14 +15,6 @@ double bench_now(void);
 /* Bytes per second of memcpy() between two buffers of @size, best of 3; 0 if out of memory. */
 double bench_memcpy_bw(size_t size);
 /*
- * The kernel's own copy between user memory and a file in memory (a memfd,
- * its pages already there): bytes per second of read()s into @size bytes
- * of user memory and of write()s from them, 1 MiB at a time, best of 3.
- * The reference for a data_fd, which does the same copy and more.
- * Returns 0, or -1 after a message.
- */
-int bench_kernel_copy_bw(size_t size, double *read_bw, double *write_bw);
-/*
  * How many memcpy()s of @size the machine runs at once: two threads
  * copying together against one alone, 1.0 (a single CPU, as a guest under
  * single-threaded TCG) to 2.0; 0 if out of memory or threads fail.
