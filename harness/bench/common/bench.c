@@ -171,14 +171,20 @@ out:
 	return ret;
 }
 
-int bench_mock_attr_read(const char *bdf, const char *attr, unsigned long long *value)
+/* /sys/bus/pci/devices/@bdf/mock/@attr, opened with @mode; NULL and errno set. */
+static FILE *mock_attr_open(const char *bdf, const char *attr, const char *mode)
 {
 	char path[160];
-	FILE *f;
-	int ret;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
-	f = fopen(path, "re");
+	return fopen(path, mode);
+}
+
+int bench_mock_attr_read(const char *bdf, const char *attr, unsigned long long *value)
+{
+	FILE *f = mock_attr_open(bdf, attr, "re");
+	int ret;
+
 	if (!f)
 		return -errno;
 	ret = fscanf(f, "%llu", value) == 1 ? 0 : -EINVAL;
@@ -188,12 +194,9 @@ int bench_mock_attr_read(const char *bdf, const char *attr, unsigned long long *
 
 int bench_mock_attr(const char *bdf, const char *attr, unsigned long long value)
 {
-	char path[160];
-	FILE *f;
+	FILE *f = mock_attr_open(bdf, attr, "we");
 	int ret;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
-	f = fopen(path, "we");
 	if (!f)
 		return -errno;
 	ret = fprintf(f, "%llu\n", value) < 0 ? -EIO : 0;
