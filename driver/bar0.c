@@ -173,8 +173,8 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 		m->dma_prng = m->dma_seed;
 		break;
 	case MOCK_REG_DEV_CTRL:
-		if (val & MOCK_DEV_CTRL_REINIT && m->tracking)
-			mock_save_reinit(m);
+		if (val & MOCK_DEV_CTRL_REINIT)
+			mock_model_reinit(m);
 		break;
 	}
 }

@@ -452,7 +452,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(mock_log_page_size_fops, mock_log_page_size_get,
 
 /**
  * mock_log_debugfs() - DMA logging status and limits in the device's debugfs
- * @m: the device, its debugfs directory made
+ * @m: the device
+ * @dir: its debugfs directory
  *
  *   dma_log              RO: "unsupported: ...", "stopped" or the tracker
  *   dma_log_max_ranges   ranges the tracker takes before combining (0: any)
@@ -460,13 +461,13 @@ DEFINE_DEBUGFS_ATTRIBUTE(mock_log_page_size_fops, mock_log_page_size_get,
  *   dma_log_fail_report  the next N REPORTs fail with EIO
  * The three knobs exist only when logging is offered.
  */
-void mock_log_debugfs(struct mock_device *m)
+void mock_log_debugfs(struct mock_device *m, struct dentry *dir)
 {
-	debugfs_create_file("dma_log", 0400, m->debugfs, m, &mock_log_fops);
+	debugfs_create_file("dma_log", 0400, dir, m, &mock_log_fops);
 	if (!mock_log_offered(m))
 		return;
-	debugfs_create_u32("dma_log_max_ranges", 0600, m->debugfs, &m->log_max_ranges);
-	debugfs_create_file_unsafe("dma_log_page_size", 0600, m->debugfs, m,
+	debugfs_create_u32("dma_log_max_ranges", 0600, dir, &m->log_max_ranges);
+	debugfs_create_file_unsafe("dma_log_page_size", 0600, dir, m,
 				   &mock_log_page_size_fops);
-	debugfs_create_u32("dma_log_fail_report", 0600, m->debugfs, &m->log_fail_report);
+	debugfs_create_u32("dma_log_fail_report", 0600, dir, &m->log_fail_report);
 }

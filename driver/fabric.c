@@ -35,16 +35,6 @@ void mock_fabric_leave(struct mock_device *m)
 	mutex_unlock(&mock_fabric_lock);
 }
 
-void mock_fabric_clear_violations(void)
-{
-	struct mock_device *m;
-
-	mutex_lock(&mock_fabric_lock);
-	list_for_each_entry(m, &mock_fabric, fabric_node)
-		atomic64_set(&m->violations, 0);
-	mutex_unlock(&mock_fabric_lock);
-}
-
 /**
  * mock_group_of() - the VM a device belongs to, for the multi-device rules
  * @m: the device

@@ -6,7 +6,6 @@
  * The driver has no ID table on purpose: it binds only to functions whose
  * driver_override names it, so loading it never takes a device unasked.
  */
-#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
@@ -125,6 +124,7 @@ static int mock_init_dev(struct vfio_device *vdev)
 	spin_lock_init(&m->reset_lock);
 	INIT_DELAYED_WORK(&m->wl_work, mock_wl_work);
 	init_waitqueue_head(&m->p2p_idle);
+	init_waitqueue_head(&m->changed);
 	mock_dma_init(m);
 	m->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	m->stream_minor = mock_default_stream_minor;
@@ -211,14 +211,14 @@ static int mock_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	dev_set_drvdata(&pdev->dev, &m->core);
 	mock_fabric_join(m);
-	mock_faults_debugfs(m);
+	mock_debugfs_create(m);
 	ret = vfio_pci_core_register_device(&m->core);
 	if (ret)
 		goto out_leave;
 	return 0;
 
 out_leave:
-	debugfs_remove_recursive(m->debugfs);
+	mock_debugfs_remove(m);
 	mock_fabric_leave(m);
 	vfio_put_device(&m->core.vdev);
 	return ret;
@@ -230,7 +230,7 @@ static void mock_remove(struct pci_dev *pdev)
 	struct mock_device *m = container_of(core, struct mock_device, core);
 
 	vfio_pci_core_unregister_device(core);
-	debugfs_remove_recursive(m->debugfs);
+	mock_debugfs_remove(m);
 	mock_fabric_leave(m);
 	vfio_put_device(&core->vdev);
 }

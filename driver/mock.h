@@ -123,8 +123,9 @@ struct mock_p2p_write {
 	u8 data[MOCK_P2P_WRITE_BYTES];
 };
 
-/* Injected faults (faults.c), under state_mutex unless noted. */
+/* Injected faults (faults.c). */
 struct mock_faults {
+	spinlock_t lock;		/* the arc and corruption faults */
 	u32 arc_from, arc_to;		/* fail this arc ... */
 	int arc_errno;			/* ... with this errno (0: off) ... */
 	u32 arc_count;			/* ... this many more times */
@@ -157,7 +158,12 @@ struct mock_device {
 	u64 digest_latch;		/* high half for 4-byte DIGEST reads */
 	bool active;			/* in a state where the device runs */
 	bool loading;			/* a resume session writes the memory */
-	struct mock_save_file *tracking;	/* session fed by page writes */
+	/* Pages changed since the epoch a save session began (model.c). */
+	unsigned long *dirty;
+	unsigned long ndirty;
+	bool tracking;			/* mark pages that change as dirty */
+	u32 reinit_gen;			/* REINITs of the device, ever */
+	wait_queue_head_t changed;	/* a page got dirty after a lull, REINIT */
 	u64 wl_last_ns;
 	u64 wl_carry;
 	struct delayed_work wl_work;
@@ -224,7 +230,8 @@ struct mock_device {
 	/* Monitor (monitor.c, fabric.c). */
 	u32 group;			/* sysfs group id; 0: by opener */
 	pid_t owner_tgid;		/* the process that opened it */
-	atomic64_t violations;
+	u64 violations;			/* under the event log's lock ... */
+	u64 violations_gen;		/* ... counted since this clear */
 	int precopy_abandoned;		/* for S-2 (mig_s2_track()), under state_mutex */
 	/*
 	 * For X-1 (fabric.c), written under state_mutex, read by the other
@@ -263,18 +270,25 @@ static inline u64 mock_prng_next(u64 *state)
 	return z ^ (z >> 31);
 }
 
-/* devstate.c: device memory, registers, workload, digest. */
+/* model.c: device memory, registers, page hashes, digest, dirty pages. */
 u64 mock_state_bytes(const struct mock_device *m);
 int mock_state_alloc(struct mock_device *m, u64 mem_size);
 void mock_state_free(struct mock_device *m);
-void mock_state_reset(struct mock_device *m);
-void mock_set_active(struct mock_device *m, bool active);
+void mock_model_reset(struct mock_device *m);
 void mock_page_modified(struct mock_device *m, unsigned long page);
-void mock_save_track(struct mock_save_file *s, unsigned long page);
+void mock_mark_dirty(struct mock_device *m, unsigned long page);
+void mock_dirty_epoch(struct mock_device *m, bool track);
+void mock_dirty_stop(struct mock_device *m);
+bool mock_model_reinit(struct mock_device *m);
 u64 mock_page_hash(struct mock_device *m, unsigned long page);
 u64 mock_digest(struct mock_device *m);
 u64 mock_digest_of(const u64 *page_hash, unsigned long npages, const struct mock_regs *regs);
 void mock_regs_to_stream(const struct mock_regs *regs, struct mock_stream_regs *out);
+
+/* workload.c: the workload and P2P engine, on top of model, fabric and DMA. */
+void mock_state_reset(struct mock_device *m);
+void mock_set_active(struct mock_device *m, bool active);
+void mock_set_p2p(struct mock_device *m, bool ok);
 void mock_wl_kick(struct mock_device *m);
 void mock_wl_work(struct work_struct *work);
 
@@ -289,7 +303,7 @@ void mock_dma_quiesce(struct mock_device *m);
 void mock_dma_reset(struct mock_device *m);
 bool mock_log_offered(struct mock_device *m);
 void mock_log_close(struct mock_device *m);
-void mock_log_debugfs(struct mock_device *m);
+void mock_log_debugfs(struct mock_device *m, struct dentry *dir);
 
 /* bar0.c: the emulated register file. */
 void mock_regs_debugfs(struct mock_device *m, struct dentry *dir);
@@ -312,7 +326,6 @@ void mock_save_end(struct mock_device *m, bool sync);
 struct file *mock_save_filp(struct mock_save_file *s);
 u64 mock_save_remaining(struct mock_device *m);
 bool mock_save_at_eof(struct mock_device *m);
-void mock_save_reinit(struct mock_device *m);
 
 /* resume.c: the RESUMING data_fd. */
 struct mock_resume_file *mock_resume_start(struct mock_device *m);
@@ -336,16 +349,15 @@ void mock_fabric_check_arc(struct mock_device *m, u32 next, u32 target);
 void mock_fabric_note_loaded(struct mock_device *m, const char *source, u64 save_ns);
 void mock_fabric_check_split_brain(struct mock_device *m, u32 cur, u32 next);
 u64 mock_group_of(struct mock_device *m);
-void mock_fabric_clear_violations(void);
 unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
 				 const struct mock_p2p_write *batch,
 				 unsigned int n, unsigned int *dropped);
-void mock_set_p2p(struct mock_device *m, bool ok);
 
 /* monitor.c: event log, violations, tracepoints, debugfs. */
 int mock_monitor_init(void);
 void mock_monitor_exit(void);
 struct dentry *mock_debugfs_dir(void);
+u64 mock_violations_of(struct mock_device *m);
 __printf(2, 3) void mock_log(const char *dev, const char *fmt, ...);
 __printf(3, 4) void mock_violation(struct mock_device *m, enum mig_rule rule,
 				   const char *fmt, ...);
@@ -356,9 +368,14 @@ void mock_trace_p2p(const char *src, const char *dst, u32 writes, u32 dropped);
 
 /* faults.c: fault injection through debugfs. */
 void mock_faults_init(struct mock_device *m);
-void mock_faults_debugfs(struct mock_device *m);
+void mock_faults_debugfs(struct mock_device *m, struct dentry *dir);
+void mock_faults_corrupt(struct mock_device *m, s64 *flip_at, s64 *truncate_at);
 int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error);
 void mock_fault_delay(struct mock_device *m, u32 ms, const char *what);
+
+/* debugfs.c: the device's debugfs directory. */
+void mock_debugfs_create(struct mock_device *m);
+void mock_debugfs_remove(struct mock_device *m);
 
 /* sysfs.c: per-device configuration. */
 extern const struct attribute_group *mock_dev_groups[];

@@ -38,6 +38,11 @@ static DEFINE_SPINLOCK(mock_log_lock);	/* both rings and the counters */
 static struct mock_ring mock_events = { .size = MOCK_LOG_LINES };
 static struct mock_ring mock_viols = { .size = MOCK_VIOL_LINES };
 static u64 mock_rule_count[MIG_RULE_NR_MONITOR];
+/*
+ * "clear" forgets every device's violation count too, without a list of
+ * devices: a count from before the last clear (an older generation) is 0.
+ */
+static u64 mock_clear_gen;
 static struct dentry *mock_debugfs_root;
 
 static void mock_ring_put(struct mock_ring *r, const char *dev, const char *text)
@@ -94,8 +99,12 @@ void mock_violation(struct mock_device *m, enum mig_rule rule, const char *fmt, 
 		mock_ring_put(&mock_viols, dev, text);
 	}
 	mock_rule_count[rule]++;
+	if (m->violations_gen != mock_clear_gen) {
+		m->violations_gen = mock_clear_gen;
+		m->violations = 0;
+	}
+	m->violations++;
 	spin_unlock(&mock_log_lock);
-	atomic64_inc(&m->violations);
 
 	trace_mock_violation(dev, mig_rule_id(rule), what);
 	dev_notice_ratelimited(mock_dev(m), "VMM protocol violation %s: %s\n",
@@ -134,6 +143,20 @@ void mock_trace_fault(struct mock_device *m, const char *fmt, ...)
 	va_end(args);
 	trace_mock_fault(dev, what);
 	mock_log(dev, "fault %s", what);
+}
+
+/**
+ * mock_violations_of() - violations a device observed since the last clear
+ * @m: the device
+ */
+u64 mock_violations_of(struct mock_device *m)
+{
+	u64 n;
+
+	spin_lock(&mock_log_lock);
+	n = m->violations_gen == mock_clear_gen ? m->violations : 0;
+	spin_unlock(&mock_log_lock);
+	return n;
 }
 
 static int mock_ring_show(struct seq_file *sf, struct mock_ring *r)
@@ -196,8 +219,8 @@ static ssize_t mock_clear_write(struct file *file, const char __user *buf,
 	mock_events.next = 0;
 	mock_viols.next = 0;
 	memset(mock_rule_count, 0, sizeof(mock_rule_count));
+	mock_clear_gen++;
 	spin_unlock(&mock_log_lock);
-	mock_fabric_clear_violations();
 	return count;
 }
 

@@ -52,12 +52,16 @@ struct mock_save_file {
 	size_t staged;		/* bytes left in the segments */
 	bool buf_initial;	/* they belong to the initial data */
 
-	/* Progress, under m->mem_lock. */
+	/*
+	 * Progress, under m->mem_lock.  Pages to send again after the initial
+	 * pass are the model's dirty pages (mock_mark_dirty()): the session
+	 * began the epoch, and a page staged from the initial pass is clean
+	 * again.  The dirty pass starts once the initial one is done.
+	 */
 	unsigned long *initial;	/* pages of the initial pass not yet staged */
-	unsigned long *dirty;	/* pages changed since they were staged */
 	unsigned long n_initial;
-	unsigned long n_dirty;
 	unsigned long cursor;	/* where the dirty scan resumes */
+	u32 reinit_gen;		/* the model's REINIT generation, last seen */
 	bool head_done;
 	bool tail_done;
 	bool stop_copy;
@@ -77,45 +81,42 @@ struct file *mock_save_filp(struct mock_save_file *s)
 	return s->filp;
 }
 
-/**
- * mock_save_track() - note a page write during the session
- * @s: the session, its device's mem_lock held
- * @page: the page written
+/*
+ * Catch up with a REINIT of the device (mock_model_reinit()), under
+ * mem_lock: everything must be sent again.  With the v2 opt-in this is new
+ * initial data and the next precopy info reports REINIT; without it,
+ * initial_bytes must not grow, so the pages become dirty data instead.
  */
-void mock_save_track(struct mock_save_file *s, unsigned long page)
+static void mock_save_sync(struct mock_save_file *s)
 {
-	if (test_bit(page, s->initial) || __test_and_set_bit(page, s->dirty))
-		return;
-	if (!s->n_dirty++ && !s->n_initial)
-		wake_up_interruptible(&s->wq);	/* data again after a lull */
-}
-
-/**
- * mock_save_reinit() - the device re-initialised its migration state
- * @m: the device, mem_lock held, in a PRE_COPY session
- *
- * Everything must be sent again.  With the v2 opt-in this is new initial data
- * and the next precopy info reports REINIT; without it, initial_bytes must
- * not grow, so the pages become dirty data instead.
- */
-void mock_save_reinit(struct mock_device *m)
-{
-	struct mock_save_file *s = m->tracking;
-	unsigned long page;
+	struct mock_device *m = s->m;
 
 	lockdep_assert_held(&m->mem_lock);
+	if (s->reinit_gen == m->reinit_gen)
+		return;
+	s->reinit_gen = m->reinit_gen;
+	if (s->stop_copy)
+		return;
 	if (READ_ONCE(m->precopy_v2)) {
 		bitmap_fill(s->initial, m->npages);
-		bitmap_zero(s->dirty, m->npages);
 		s->n_initial = m->npages;
-		s->n_dirty = 0;
+		mock_dirty_epoch(m, true);
 		s->reinit = true;
 	} else {
-		for_each_clear_bit(page, s->initial, m->npages)
-			__set_bit(page, s->dirty);
-		s->n_dirty = m->npages - s->n_initial;
+		/* Pages still in the initial pass are not counted as dirty. */
+		bitmap_fill(m->dirty, m->npages);
+		m->ndirty = m->npages;
 	}
-	wake_up_interruptible(&s->wq);
+}
+
+/* Pages to send again once the initial pass is done, under mem_lock. */
+static unsigned long mock_save_n_dirty(struct mock_save_file *s)
+{
+	struct mock_device *m = s->m;
+
+	if (!s->n_initial)
+		return m->ndirty;
+	return bitmap_weight_andnot(m->dirty, s->initial, m->npages);
 }
 
 static void mock_stage_seg(struct mock_save_file *s, const u8 *p, size_t len)
@@ -185,7 +186,7 @@ static void mock_no_converge(struct mock_save_file *s)
 		mock_trace_fault(s->m, "no_converge");
 	}
 	for (i = 0; i < 2; i++)
-		mock_save_track(s, get_random_u32_below(s->m->npages));
+		mock_mark_dirty(s->m, get_random_u32_below(s->m->npages));
 }
 
 /* Stage up to a batch of the pages set in @set, clearing them. */
@@ -205,6 +206,9 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 			page = find_first_bit(set, m->npages);
 		__clear_bit(page, set);
 		(*count)--;
+		/* Sent as it is now: no longer dirty (and not sent twice). */
+		if (set != m->dirty && __test_and_clear_bit(page, m->dirty))
+			m->ndirty--;
 		*cursor = page + 1;
 		data = m->mem + page * MOCK_PAGE_SIZE;
 		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
@@ -239,6 +243,7 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	s->seg_off = 0;
 	s->staged = 0;
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);
 	if (s->disabled) {
 		len = -ENODEV;
 	} else if (!s->head_done) {
@@ -248,8 +253,8 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	} else if (s->n_initial) {
 		len = mock_stage_pages(s, s->initial, &s->n_initial, &initial_cursor);
 		s->buf_initial = true;
-	} else if (s->n_dirty) {
-		len = mock_stage_pages(s, s->dirty, &s->n_dirty, &s->cursor);
+	} else if (m->ndirty) {
+		len = mock_stage_pages(s, m->dirty, &m->ndirty, &s->cursor);
 		s->buf_initial = false;
 	} else if (s->stop_copy && !s->tail_done) {
 		len = mock_stage_tail(s);
@@ -381,6 +386,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 	}
 	staged = s->staged;
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);
 	if (s->stop_copy) {
 		ret = -EINVAL;	/* only valid in PRE_COPY and PRE_COPY_P2P */
 	} else {
@@ -388,7 +394,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 			(s->head_done ? 0 : mock_stream_head_size(s->minor)) +
 			(u64)s->n_initial * MOCK_PAGE_REC_SIZE;
 		info.dirty_bytes = (s->buf_initial ? 0 : staged) +
-			(u64)s->n_dirty * MOCK_PAGE_REC_SIZE;
+			(u64)mock_save_n_dirty(s) * MOCK_PAGE_REC_SIZE;
 		/*
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
@@ -423,13 +429,15 @@ static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait
 	__poll_t mask = 0;
 
 	poll_wait(filp, &s->wq, wait);
+	poll_wait(filp, &s->m->changed, wait);	/* pages dirtied, REINIT */
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
 		mask = EPOLLERR | EPOLLHUP;
 	} else {
 		mutex_lock(&s->m->mem_lock);
+		mock_save_sync(s);
 		if (s->stop_copy || s->staged || !s->head_done ||
-		    s->n_initial || s->n_dirty)
+		    s->n_initial || s->m->ndirty)
 			mask = EPOLLIN | EPOLLRDNORM;
 		mutex_unlock(&s->m->mem_lock);
 	}
@@ -442,7 +450,6 @@ static void mock_save_free(struct mock_save_file *s)
 	put_device(&s->m->core.vdev.device);
 	kvfree(s->buf);
 	bitmap_free(s->initial);
-	bitmap_free(s->dirty);
 	mutex_destroy(&s->lock);
 	kfree(s);
 }
@@ -495,13 +502,11 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	mutex_init(&s->lock);
 	init_waitqueue_head(&s->wq);
 	s->minor = m->stream_minor;
-	s->flip_at = m->faults.flip_at;
-	s->truncate_at = m->faults.truncate_at;
+	mock_faults_corrupt(m, &s->flip_at, &s->truncate_at);
 	s->start_ns = ktime_get_ns();
 	s->buf = kvmalloc(MOCK_SAVE_BATCH * MOCK_PAGE_REC_SIZE, GFP_KERNEL_ACCOUNT);
 	s->initial = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
-	s->dirty = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
-	if (!s->buf || !s->initial || !s->dirty)
+	if (!s->buf || !s->initial)
 		goto out_free;
 
 	s->filp = anon_inode_getfile("[mock-vfio-pci-save]", &mock_save_fops, s,
@@ -517,8 +522,8 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	bitmap_fill(s->initial, m->npages);
 	s->n_initial = m->npages;
 	s->stop_copy = stop_copy;
-	if (!stop_copy)
-		m->tracking = s;	/* a stopped device dirties nothing */
+	s->reinit_gen = m->reinit_gen;
+	mock_dirty_epoch(m, !stop_copy);	/* a stopped device dirties nothing */
 	mutex_unlock(&m->mem_lock);
 	s->sess = ++m->sess_seq;
 	m->save = s;
@@ -543,8 +548,9 @@ void mock_save_to_stop_copy(struct mock_device *m)
 	if (!s)		/* only MOCK_BUG_NO_STATE_RESET gets here without one */
 		return;
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);	/* a REINIT before the device stopped counts */
 	s->stop_copy = true;
-	m->tracking = NULL;
+	mock_dirty_stop(m);
 	mutex_unlock(&m->mem_lock);
 	wake_up_interruptible(&s->wq);
 	mock_save_note_stream(m, s);
@@ -570,8 +576,7 @@ void mock_save_end(struct mock_device *m, bool sync)
 		mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
 	WRITE_ONCE(s->disabled, true);
-	if (m->tracking == s)
-		m->tracking = NULL;
+	mock_dirty_stop(m);
 	mutex_unlock(&m->mem_lock);
 	if (sync)
 		mutex_unlock(&s->lock);
@@ -617,9 +622,10 @@ u64 mock_save_remaining(struct mock_device *m)
 
 	mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);
 	len = s->staged +
 	      (s->head_done ? 0 : mock_stream_head_size(s->minor)) +
-	      (u64)(s->n_initial + s->n_dirty) * MOCK_PAGE_REC_SIZE +
+	      (u64)(s->n_initial + mock_save_n_dirty(s)) * MOCK_PAGE_REC_SIZE +
 	      (s->tail_done ? 0 : tail);
 	mutex_unlock(&m->mem_lock);
 	mutex_unlock(&s->lock);
