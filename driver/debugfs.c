@@ -6,7 +6,7 @@
  *   fail_arc ... reinit   fault injection (faults.c)
  *   regs                  the register file (regs_debugfs.c)
  *   dma_log*              DMA logging status and tracker limits (dma.c)
- *   violations            monitor violations this device observed (monitor.c)
+ *   violations            monitor violations this device observed (events.c)
  *
  * The top of the driver: it calls into the parts, none of them calls here.
  */

@@ -54,7 +54,7 @@ void mock_fault_delay(struct mock_device *m, u32 ms, const char *what)
 {
 	if (!ms)
 		return;
-	mock_trace_fault(m, "%s_delay ms=%u", what, ms);
+	mock_event_fault(m, "%s_delay ms=%u", what, ms);
 	msleep(ms);
 }
 
@@ -83,7 +83,7 @@ int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error)
 	}
 	spin_unlock(&f->lock);
 	if (err)
-		mock_trace_fault(m, "arc from=%s to=%s errno=%d%s", mig_state_name(from),
+		mock_event_fault(m, "arc from=%s to=%s errno=%d%s", mig_state_name(from),
 				 mig_state_name(to), err, *to_error ? " error" : "");
 	return err;
 }
@@ -255,7 +255,7 @@ static ssize_t mock_reinit_write(struct file *file, const char __user *buf,
 
 	mutex_lock(&m->mem_lock);
 	if (mock_model_reinit(m))
-		mock_trace_fault(m, "reinit");
+		mock_event_fault(m, "reinit");
 	mutex_unlock(&m->mem_lock);
 	return count;
 }

@@ -29,9 +29,9 @@ static void mock_hash_zeroed(struct mock_device *m)
 	u64 zero_hash = xxh64(page_address(ZERO_PAGE(0)), MOCK_PAGE_SIZE, 0);
 	unsigned long i;
 
-	for (i = 0; i < m->npages; i++)
-		m->page_hash[i] = zero_hash;
-	bitmap_zero(m->hash_stale, m->npages);
+	for (i = 0; i < m->model.npages; i++)
+		m->model.page_hash[i] = zero_hash;
+	bitmap_zero(m->model.hash_stale, m->model.npages);
 }
 
 /* What a large allocation must leave to the rest of the machine. */
@@ -62,7 +62,10 @@ static bool mock_mem_fits(u64 bytes)
  */
 u64 mock_state_bytes(const struct mock_device *m)
 {
-	return m->mem_size + m->npages * sizeof(u64) + 2 * BITS_TO_LONGS(m->npages) * sizeof(long);
+	const struct mock_model *md = &m->model;
+
+	return md->mem_size + md->npages * sizeof(u64) +
+	       2 * BITS_TO_LONGS(md->npages) * sizeof(long);
 }
 
 /**
@@ -101,13 +104,13 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 
 	down_write(&m->mem_free_sem);
 	mutex_lock(&m->mem_lock);
-	swap(m->mem, mem);
-	swap(m->page_hash, hash);
-	swap(m->hash_stale, stale);
-	swap(m->dirty, dirty);
-	m->mem_size = mem_size;
-	m->npages = npages;
-	m->ndirty = 0;
+	swap(m->model.mem, mem);
+	swap(m->model.page_hash, hash);
+	swap(m->model.hash_stale, stale);
+	swap(m->model.dirty, dirty);
+	m->model.mem_size = mem_size;
+	m->model.npages = npages;
+	m->model.ndirty = 0;
 	mock_hash_zeroed(m);
 	mutex_unlock(&m->mem_lock);
 	up_write(&m->mem_free_sem);
@@ -121,14 +124,14 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 
 void mock_state_free(struct mock_device *m)
 {
-	vfree(m->mem);
-	kvfree(m->page_hash);
-	bitmap_free(m->hash_stale);
-	bitmap_free(m->dirty);
-	m->mem = NULL;
-	m->page_hash = NULL;
-	m->hash_stale = NULL;
-	m->dirty = NULL;
+	vfree(m->model.mem);
+	kvfree(m->model.page_hash);
+	bitmap_free(m->model.hash_stale);
+	bitmap_free(m->model.dirty);
+	m->model.mem = NULL;
+	m->model.page_hash = NULL;
+	m->model.hash_stale = NULL;
+	m->model.dirty = NULL;
 }
 
 /**
@@ -140,12 +143,12 @@ void mock_state_free(struct mock_device *m)
 void mock_model_reset(struct mock_device *m)
 {
 	lockdep_assert_held(&m->mem_lock);
-	memset(m->mem, 0, m->mem_size);
+	memset(m->model.mem, 0, m->model.mem_size);
 	mock_hash_zeroed(m);
-	m->loading = false;
-	memset(&m->regs, 0, sizeof(m->regs));
-	m->dropped_writes = 0;
-	m->digest_latch = 0;
+	m->model.loading = false;
+	memset(&m->model.regs, 0, sizeof(m->model.regs));
+	m->model.dropped_writes = 0;
+	m->model.digest_latch = 0;
 }
 
 /**
@@ -159,10 +162,10 @@ void mock_model_reset(struct mock_device *m)
 void mock_mark_dirty(struct mock_device *m, unsigned long page)
 {
 	lockdep_assert_held(&m->mem_lock);
-	if (!m->tracking || __test_and_set_bit(page, m->dirty))
+	if (!m->model.tracking || __test_and_set_bit(page, m->model.dirty))
 		return;
-	if (!m->ndirty++)
-		wake_up_interruptible(&m->changed);
+	if (!m->model.ndirty++)
+		wake_up_interruptible(&m->model.changed);
 }
 
 /**
@@ -174,9 +177,9 @@ void mock_mark_dirty(struct mock_device *m, unsigned long page)
 void mock_dirty_epoch(struct mock_device *m, bool track)
 {
 	lockdep_assert_held(&m->mem_lock);
-	bitmap_zero(m->dirty, m->npages);
-	m->ndirty = 0;
-	m->tracking = track;
+	bitmap_zero(m->model.dirty, m->model.npages);
+	m->model.ndirty = 0;
+	m->model.tracking = track;
 }
 
 /**
@@ -188,7 +191,7 @@ void mock_dirty_epoch(struct mock_device *m, bool track)
 void mock_dirty_stop(struct mock_device *m)
 {
 	lockdep_assert_held(&m->mem_lock);
-	m->tracking = false;
+	m->model.tracking = false;
 }
 
 /**
@@ -201,10 +204,10 @@ void mock_dirty_stop(struct mock_device *m)
 bool mock_model_reinit(struct mock_device *m)
 {
 	lockdep_assert_held(&m->mem_lock);
-	if (!m->tracking)
+	if (!m->model.tracking)
 		return false;
-	m->reinit_gen++;
-	wake_up_interruptible(&m->changed);
+	m->model.reinit_gen++;
+	wake_up_interruptible(&m->model.changed);
 	return true;
 }
 
@@ -218,7 +221,7 @@ bool mock_model_reinit(struct mock_device *m)
 void mock_page_modified(struct mock_device *m, unsigned long page)
 {
 	lockdep_assert_held(&m->mem_lock);
-	__set_bit(page, m->hash_stale);
+	__set_bit(page, m->model.hash_stale);
 	mock_mark_dirty(m, page);
 }
 
@@ -229,11 +232,12 @@ void mock_page_modified(struct mock_device *m, unsigned long page)
  */
 u64 mock_page_hash(struct mock_device *m, unsigned long page)
 {
+	struct mock_model *md = &m->model;
+
 	lockdep_assert_held(&m->mem_lock);
-	if (__test_and_clear_bit(page, m->hash_stale))
-		m->page_hash[page] = xxh64(m->mem + page * MOCK_PAGE_SIZE,
-					   MOCK_PAGE_SIZE, 0);
-	return m->page_hash[page];
+	if (__test_and_clear_bit(page, md->hash_stale))
+		md->page_hash[page] = xxh64(md->mem + page * MOCK_PAGE_SIZE, MOCK_PAGE_SIZE, 0);
+	return md->page_hash[page];
 }
 
 void mock_regs_to_stream(const struct mock_regs *regs, struct mock_stream_regs *out)
@@ -285,7 +289,7 @@ u64 mock_digest(struct mock_device *m)
 	unsigned long page;
 
 	lockdep_assert_held(&m->mem_lock);
-	for_each_set_bit(page, m->hash_stale, m->npages)
+	for_each_set_bit(page, m->model.hash_stale, m->model.npages)
 		mock_page_hash(m, page);
-	return mock_digest_of(m->page_hash, m->npages, &m->regs);
+	return mock_digest_of(m->model.page_hash, m->model.npages, &m->model.regs);
 }

@@ -37,7 +37,7 @@ struct mock_save_file {
 	struct mutex lock;	/* read, ioctl and poll; the staging buffer */
 	wait_queue_head_t wq;
 	bool disabled;		/* the session is over: never any more data */
-	u32 sess;		/* its number on the device (mock_device.sess_seq) */
+	u32 sess;		/* its number on the device (mock_mig.sess_seq) */
 
 	/*
 	 * Staged bytes not yet read, under lock.  Page payloads are copied
@@ -92,20 +92,20 @@ static void mock_save_sync(struct mock_save_file *s)
 	struct mock_device *m = s->m;
 
 	lockdep_assert_held(&m->mem_lock);
-	if (s->reinit_gen == m->reinit_gen)
+	if (s->reinit_gen == m->model.reinit_gen)
 		return;
-	s->reinit_gen = m->reinit_gen;
+	s->reinit_gen = m->model.reinit_gen;
 	if (s->stop_copy)
 		return;
-	if (READ_ONCE(m->precopy_v2)) {
-		bitmap_fill(s->initial, m->npages);
-		s->n_initial = m->npages;
+	if (READ_ONCE(m->mig.precopy_v2)) {
+		bitmap_fill(s->initial, m->model.npages);
+		s->n_initial = m->model.npages;
 		mock_dirty_epoch(m, true);
 		s->reinit = true;
 	} else {
 		/* Pages still in the initial pass are not counted as dirty. */
-		bitmap_fill(m->dirty, m->npages);
-		m->ndirty = m->npages;
+		bitmap_fill(m->model.dirty, m->model.npages);
+		m->model.ndirty = m->model.npages;
 	}
 }
 
@@ -115,8 +115,8 @@ static unsigned long mock_save_n_dirty(struct mock_save_file *s)
 	struct mock_device *m = s->m;
 
 	if (!s->n_initial)
-		return m->ndirty;
-	return bitmap_weight_andnot(m->dirty, s->initial, m->npages);
+		return m->model.ndirty;
+	return bitmap_weight_andnot(m->model.dirty, s->initial, m->model.npages);
 }
 
 static void mock_stage_seg(struct mock_save_file *s, const u8 *p, size_t len)
@@ -145,7 +145,7 @@ static size_t mock_stage_head(struct mock_save_file *s)
 		.magic = cpu_to_le64(MOCK_STREAM_MAGIC),
 		.major = cpu_to_le16(MOCK_STREAM_MAJOR),
 		.minor = cpu_to_le16(s->minor),
-		.mem_size = cpu_to_le64(m->mem_size),
+		.mem_size = cpu_to_le64(m->model.mem_size),
 		.page_size = cpu_to_le32(MOCK_PAGE_SIZE),
 	};
 	struct mock_stream_source src = {
@@ -169,7 +169,7 @@ static size_t mock_stage_tail(struct mock_save_file *s)
 	struct mock_stream_end end;
 	size_t len;
 
-	mock_regs_to_stream(&m->regs, &regs);
+	mock_regs_to_stream(&m->model.regs, &regs);
 	end.digest = cpu_to_le64(mock_digest(m));
 	len = mock_stage_rec(s, s->buf, MOCK_REC_REGS, 0, &regs, sizeof(regs));
 	len += mock_stage_rec(s, s->buf + len, MOCK_REC_END, 0, &end, sizeof(end));
@@ -183,10 +183,10 @@ static void mock_no_converge(struct mock_save_file *s)
 
 	if (!s->no_converge_logged) {
 		s->no_converge_logged = true;
-		mock_trace_fault(s->m, "no_converge");
+		mock_event_fault(s->m, "no_converge");
 	}
 	for (i = 0; i < 2; i++)
-		mock_mark_dirty(s->m, get_random_u32_below(s->m->npages));
+		mock_mark_dirty(s->m, get_random_u32_below(s->m->model.npages));
 }
 
 /* Stage up to a batch of the pages set in @set, clearing them. */
@@ -198,19 +198,19 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 	int i;
 
 	for (i = 0; i < MOCK_SAVE_BATCH && *count; i++) {
-		unsigned long page = find_next_bit(set, m->npages, *cursor);
+		unsigned long page = find_next_bit(set, m->model.npages, *cursor);
 		u8 *h = s->buf + i * MOCK_PAGE_REC_SIZE;
 		const u8 *data;
 
-		if (page >= m->npages)
-			page = find_first_bit(set, m->npages);
+		if (page >= m->model.npages)
+			page = find_first_bit(set, m->model.npages);
 		__clear_bit(page, set);
 		(*count)--;
 		/* Sent as it is now: no longer dirty (and not sent twice). */
-		if (set != m->dirty && __test_and_clear_bit(page, m->dirty))
-			m->ndirty--;
+		if (set != m->model.dirty && __test_and_clear_bit(page, m->model.dirty))
+			m->model.ndirty--;
 		*cursor = page + 1;
-		data = m->mem + page * MOCK_PAGE_SIZE;
+		data = m->model.mem + page * MOCK_PAGE_SIZE;
 		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
 			      MOCK_PAGE_SIZE, mock_page_hash(m, page));
 		if (!s->stop_copy && m->faults.no_converge)
@@ -253,8 +253,8 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	} else if (s->n_initial) {
 		len = mock_stage_pages(s, s->initial, &s->n_initial, &initial_cursor);
 		s->buf_initial = true;
-	} else if (m->ndirty) {
-		len = mock_stage_pages(s, m->dirty, &m->ndirty, &s->cursor);
+	} else if (m->model.ndirty) {
+		len = mock_stage_pages(s, m->model.dirty, &m->model.ndirty, &s->cursor);
 		s->buf_initial = false;
 	} else if (s->stop_copy && !s->tail_done) {
 		len = mock_stage_tail(s);
@@ -270,13 +270,13 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 /* A read or ioctl on a data_fd whose session is over: which rule it breaks. */
 static void mock_save_dead_use(struct mock_save_file *s, const char *op)
 {
-	if (mig_breaks_u8(s->sess, READ_ONCE(s->m->save_sess)))
+	if (mig_breaks_u8(s->sess, READ_ONCE(s->m->mig.save_sess)))
 		mock_violation(s->m, MIG_RULE_U8,
 			       "%s on an old saving data_fd while a newer session is live", op);
 	else
 		mock_violation(s->m, MIG_RULE_U9,
 			       "%s on a saving data_fd whose session is over (state=%s)", op,
-			       mig_state_name(READ_ONCE(s->m->mig_state)));
+			       mig_state_name(READ_ONCE(s->m->mig.state)));
 }
 
 /* Faults "corrupt flip": flip bit 0 of the byte at flip_at if just copied. */
@@ -289,7 +289,7 @@ static int mock_save_flip(struct mock_save_file *s, char __user *ubuf, size_t n)
 	ubuf += s->flip_at - s->pos;
 	if (get_user(b, ubuf) || put_user(b ^ 1, ubuf))
 		return -EFAULT;
-	mock_trace_fault(s->m, "corrupt flip offset=%lld", s->flip_at);
+	mock_event_fault(s->m, "corrupt flip offset=%lld", s->flip_at);
 	return 0;
 }
 
@@ -317,14 +317,14 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 	short_read = READ_ONCE(s->m->faults.short_read);
 	if (short_read && len > short_read) {
 		len = short_read;
-		mock_trace_fault(s->m, "short_read %zu of %zu", len, want);
+		mock_event_fault(s->m, "short_read %zu of %zu", len, want);
 	}
 	while (len) {
 		struct mock_seg *seg;
 		size_t n;
 
 		if (s->truncate_at >= 0 && s->pos >= s->truncate_at) {
-			mock_trace_fault(s->m, "corrupt truncate offset=%lld", s->truncate_at);
+			mock_event_fault(s->m, "corrupt truncate offset=%lld", s->truncate_at);
 			ret = s->stop_copy ? 0 : -ENOMSG;
 			break;
 		}
@@ -360,7 +360,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		ret = 0;
 out_unlock:
 	mutex_unlock(&s->lock);
-	mock_trace_data(s->name, "read", want, ret, s->sess, READ_ONCE(s->m->save_sess));
+	mock_event_data(s->name, "read", want, ret, s->sess, READ_ONCE(s->m->mig.save_sess));
 	return ret;
 }
 
@@ -399,7 +399,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
 		 */
-		if (READ_ONCE(m->precopy_v2) && !mock_bug(ECHO_FLAGS)) {
+		if (READ_ONCE(m->mig.precopy_v2) && !mock_bug(ECHO_FLAGS)) {
 			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
 			s->reinit = false;
 		}
@@ -411,8 +411,8 @@ out_unlock:
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(arg, &info, minsz))
 		ret = -EFAULT;
-	mock_trace_data(s->name, "precopy_info", minsz, ret, s->sess,
-			READ_ONCE(s->m->save_sess));
+	mock_event_data(s->name, "precopy_info", minsz, ret, s->sess,
+			READ_ONCE(s->m->mig.save_sess));
 	return ret;
 }
 
@@ -429,7 +429,7 @@ static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait
 	__poll_t mask = 0;
 
 	poll_wait(filp, &s->wq, wait);
-	poll_wait(filp, &s->m->changed, wait);	/* pages dirtied, REINIT */
+	poll_wait(filp, &s->m->model.changed, wait);	/* pages dirtied, REINIT */
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
 		mask = EPOLLERR | EPOLLHUP;
@@ -437,7 +437,7 @@ static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait
 		mutex_lock(&s->m->mem_lock);
 		mock_save_sync(s);
 		if (s->stop_copy || s->staged || !s->head_done ||
-		    s->n_initial || s->m->ndirty)
+		    s->n_initial || s->m->model.ndirty)
 			mask = EPOLLIN | EPOLLRDNORM;
 		mutex_unlock(&s->m->mem_lock);
 	}
@@ -469,16 +469,6 @@ static const struct file_operations mock_save_fops = {
 	.release = mock_save_release,
 };
 
-/*
- * A STOP_COPY stream begins: the device's state can now be saved whole,
- * and this is the session a destination's SOURCE record will name (X-1).
- */
-static void mock_save_note_stream(struct mock_device *m, struct mock_save_file *s)
-{
-	WRITE_ONCE(m->stream_ns, s->start_ns);
-	mock_log(s->name, "stream save_ns=%llu", s->start_ns);
-}
-
 /**
  * mock_save_start() - begin a save session
  * @m: the device, state_mutex held
@@ -501,11 +491,11 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	strscpy(s->name, pci_name(m->core.pdev), sizeof(s->name));
 	mutex_init(&s->lock);
 	init_waitqueue_head(&s->wq);
-	s->minor = m->stream_minor;
+	s->minor = m->mig.stream_minor;
 	mock_faults_corrupt(m, &s->flip_at, &s->truncate_at);
 	s->start_ns = ktime_get_ns();
 	s->buf = kvmalloc(MOCK_SAVE_BATCH * MOCK_PAGE_REC_SIZE, GFP_KERNEL_ACCOUNT);
-	s->initial = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	s->initial = bitmap_zalloc(m->model.npages, GFP_KERNEL_ACCOUNT);
 	if (!s->buf || !s->initial)
 		goto out_free;
 
@@ -519,17 +509,17 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	get_file(s->filp);
 
 	mutex_lock(&m->mem_lock);
-	bitmap_fill(s->initial, m->npages);
-	s->n_initial = m->npages;
+	bitmap_fill(s->initial, m->model.npages);
+	s->n_initial = m->model.npages;
 	s->stop_copy = stop_copy;
-	s->reinit_gen = m->reinit_gen;
+	s->reinit_gen = m->model.reinit_gen;
 	mock_dirty_epoch(m, !stop_copy);	/* a stopped device dirties nothing */
 	mutex_unlock(&m->mem_lock);
-	s->sess = ++m->sess_seq;
-	m->save = s;
-	WRITE_ONCE(m->save_sess, s->sess);
+	s->sess = ++m->mig.sess_seq;
+	m->mig.save = s;
+	WRITE_ONCE(m->mig.save_sess, s->sess);
 	if (stop_copy)
-		mock_save_note_stream(m, s);
+		mock_fabric_note_stream(m, s->start_ns);
 	return s;
 
 out_free:
@@ -543,7 +533,7 @@ out_free:
  */
 void mock_save_to_stop_copy(struct mock_device *m)
 {
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 
 	if (!s)		/* only MOCK_BUG_NO_STATE_RESET gets here without one */
 		return;
@@ -553,7 +543,7 @@ void mock_save_to_stop_copy(struct mock_device *m)
 	mock_dirty_stop(m);
 	mutex_unlock(&m->mem_lock);
 	wake_up_interruptible(&s->wq);
-	mock_save_note_stream(m, s);
+	mock_fabric_note_stream(m, s->start_ns);
 }
 
 /**
@@ -568,7 +558,7 @@ void mock_save_to_stop_copy(struct mock_device *m)
  */
 void mock_save_end(struct mock_device *m, bool sync)
 {
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 
 	if (!s)
 		return;
@@ -581,8 +571,8 @@ void mock_save_end(struct mock_device *m, bool sync)
 	if (sync)
 		mutex_unlock(&s->lock);
 	wake_up_interruptible(&s->wq);
-	m->save = NULL;
-	WRITE_ONCE(m->save_sess, 0);
+	m->mig.save = NULL;
+	WRITE_ONCE(m->mig.save_sess, 0);
 	fput(s->filp);
 }
 
@@ -592,7 +582,7 @@ void mock_save_end(struct mock_device *m, bool sync)
  */
 bool mock_save_at_eof(struct mock_device *m)
 {
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 	bool eof;
 
 	if (!s)
@@ -613,12 +603,12 @@ bool mock_save_at_eof(struct mock_device *m)
 u64 mock_save_remaining(struct mock_device *m)
 {
 	u64 tail = mock_stream_tail_size();
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 	u64 len;
 
 	if (!s)
-		return mock_stream_head_size(m->stream_minor) +
-		       (u64)m->npages * MOCK_PAGE_REC_SIZE + tail;
+		return mock_stream_head_size(m->mig.stream_minor) +
+		       (u64)m->model.npages * MOCK_PAGE_REC_SIZE + tail;
 
 	mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
