@@ -56,7 +56,7 @@ TEST_F(reset, returns_to_running_and_kills_fds)
 		     vfm_state_name(variant->from), (unsigned long long)self->flags);
 	ASSERT_EQ(0, selftest_drive(&self->dev, self->flags, variant->from, &fd));
 	/* Read part of a saving stream first, so the reset lands mid-session. */
-	if (fd >= 0 && vfm_fsm_saving(variant->from))
+	if (fd >= 0 && mig_state_saving(variant->from))
 		n = read(fd, buf, 100);
 
 	ASSERT_EQ(0, vfm_reset(&self->dev));

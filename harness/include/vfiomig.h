@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The rules driver, harness and checker share: mig_flags_legal(), ... */
+#include "mock_vfio_rules.h"
+
 struct vfio_precopy_info;	/* <linux/vfio.h> */
 struct vfio_device_feature_dma_logging_range;
 
@@ -90,9 +93,6 @@ int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags);
 
 /* VFIO_DEVICE_FEATURE_MIGRATION: the device's VFIO_MIGRATION_* flags. */
 int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags);
-/* True if @flags is one of the four combinations the uAPI defines. */
-bool vfm_migration_flags_legal(uint64_t flags);
-
 /*
  * Migration state and data transfer (state.c).  Thin wrappers of the uAPI.
  * The calls a caller may make on purpose to provoke an error (SET, PRECOPY
@@ -148,8 +148,6 @@ int vfm_fsm_path(uint64_t flags, uint32_t cur, uint32_t to, uint32_t *path, size
 bool vfm_fsm_request_ok(uint64_t flags, uint32_t cur, uint32_t to);
 /* Whether a successful SET of @to from @cur returns a new data_fd. */
 bool vfm_fsm_returns_fd(uint32_t cur, uint32_t to);
-/* True for PRE_COPY, PRE_COPY_P2P and STOP_COPY, which share one data_fd. */
-bool vfm_fsm_saving(uint32_t state);
 
 /* Normalise "1:0.0" or "0000:01:00.0" to the full form; -EINVAL if malformed. */
 int vfm_parse_bdf(const char *in, char *out, unsigned long outlen);

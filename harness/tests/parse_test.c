@@ -44,11 +44,11 @@ TEST(legal_migration_flags)
 	int legal = 0;
 
 	for (f = 0; f < 16; f++)
-		legal += vfm_migration_flags_legal(f);
+		legal += mig_flags_legal(f);
 	EXPECT_EQ(4, legal);
-	EXPECT_TRUE(vfm_migration_flags_legal(sc | p2p | pre));
-	EXPECT_FALSE(vfm_migration_flags_legal(p2p | pre));
-	EXPECT_FALSE(vfm_migration_flags_legal(sc | (1ULL << 3)));
+	EXPECT_TRUE(mig_flags_legal(sc | p2p | pre));
+	EXPECT_FALSE(mig_flags_legal(p2p | pre));
+	EXPECT_FALSE(mig_flags_legal(sc | (1ULL << 3)));
 }
 
 TEST_HARNESS_MAIN

@@ -13,7 +13,7 @@
 /* MIG_LIST_RULES=1: print the rule table (for run-conformance) and exit. */
 static void list_rules(void)
 {
-	const struct mig_rule *r;
+	const struct suite_rule *r;
 
 	for (r = mig_rules; r->id; r++)
 		printf("%s\t%s\t%s\t%s\n", r->id, r->must ? "MUST" : "SHOULD", r->text,

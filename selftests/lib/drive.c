@@ -46,7 +46,7 @@ int selftest_prepare(const char *bdf, struct vfm_device *dev, uint64_t *flags,
 		goto fail;
 	}
 	/* The model knows only the four combinations the uAPI defines. */
-	if (!vfm_migration_flags_legal(*flags)) {
+	if (!mig_flags_legal(*flags)) {
 		snprintf(why, whylen, "migration flags 0x%llx are not a combination the uAPI defines",
 			 (unsigned long long)*flags);
 		ret = -EPROTO;

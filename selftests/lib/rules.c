@@ -14,7 +14,7 @@
 
 #include "rules.h"
 
-const struct mig_rule mig_rules[] = {
+const struct suite_rule mig_rules[] = {
 	{ "feature.flags-legal", true, "uAPI vfio_device_feature_migration",
 	  "MIGRATION flags are one of STOP_COPY, +P2P, +PRE_COPY, +P2P+PRE_COPY" },
 	{ "feature.probe-matches-get", true, "core vfio_check_feature()",
@@ -110,9 +110,9 @@ const struct mig_rule mig_rules[] = {
 	{ NULL }
 };
 
-static const struct mig_rule *find(const char *id)
+static const struct suite_rule *find(const char *id)
 {
-	const struct mig_rule *r;
+	const struct suite_rule *r;
 
 	for (r = mig_rules; r->id; r++)
 		if (!strcmp(r->id, id))
@@ -123,7 +123,7 @@ static const struct mig_rule *find(const char *id)
 bool mig_rule_result(const char *id, bool ok, const char *file, int line,
 		     const char *fmt, ...)
 {
-	const struct mig_rule *r = find(id);
+	const struct suite_rule *r = find(id);
 	const char *log = getenv("MIG_RULES_LOG");
 	const char *strict = getenv("MIG_STRICT");
 	char msg[512];
