@@ -106,7 +106,7 @@ static long mock_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		/* ioeventfds write the real BAR behind our back. */
 		return -ENOTTY;
 	case VFIO_DEVICE_GET_INFO:
-		if (mock_bug(NO_RESET_FLAG))
+		if (mock_bug_hides_reset_flag())
 			return mock_info_without_reset(vdev, arg);
 		break;
 	}

@@ -123,7 +123,7 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 	 */
 	if (m->mig.state == VFIO_DEVICE_STATE_STOP_COPY &&
 	    (new == VFIO_DEVICE_STATE_PRE_COPY || new == VFIO_DEVICE_STATE_PRE_COPY_P2P) &&
-	    mock_bug(BLOCKED_ARC_SPIN)) {
+	    mock_bug_spins_on_blocked_arc()) {
 		while (!fatal_signal_pending(current))
 			cond_resched();
 		res = ERR_PTR(-EINTR);
@@ -229,7 +229,7 @@ void mock_migration_init(struct mock_device *m, u32 stream_minor)
 /* Back to RUNNING with power-on device state; sessions over. */
 static void mock_migration_reset(struct mock_device *m, bool sync)
 {
-	if (!mock_bug(FD_SURVIVES_RESET)) {
+	if (!mock_bug_keeps_data_fd_on_reset()) {
 		mock_save_end(m, sync);
 		mock_resume_end(m, sync);
 	}
@@ -238,7 +238,7 @@ static void mock_migration_reset(struct mock_device *m, bool sync)
 	mock_set_p2p(m, true);
 	m->mig.precopy_abandoned = 0;
 	mock_fabric_reset(m);
-	if (!mock_bug(NO_STATE_RESET))
+	if (!mock_bug_keeps_state_on_reset())
 		WRITE_ONCE(m->mig.state, VFIO_DEVICE_STATE_RUNNING);
 	mock_event_reset(m, m->mig.state, mock_group_of(m));
 }
@@ -275,9 +275,9 @@ void mock_reset_done(struct pci_dev *pdev)
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
 	struct mock_device *m = container_of(core, struct mock_device, core);
 
-	if (mock_bug(STATE_SURVIVES_CLOSE) && !READ_ONCE(m->mig.opened))
+	if (mock_bug_keeps_state_on_close() && !READ_ONCE(m->mig.opened))
 		return;		/* like an mdev: no reset around open and close */
-	if (mock_bug(NAIVE_RESET_LOCK)) {
+	if (mock_bug_locks_state_in_reset_done()) {
 		mutex_lock(&m->state_mutex);	/* under memory_lock: the cycle */
 		mock_migration_reset(m, false);
 		mutex_unlock(&m->state_mutex);
@@ -298,7 +298,7 @@ void mock_migration_open(struct mock_device *m)
 	mutex_lock(&m->state_mutex);
 	WRITE_ONCE(m->mig.opened, true);
 	mock_fabric_set_owner(m, current->tgid);
-	if (!mock_bug(STATE_SURVIVES_CLOSE))
+	if (!mock_bug_keeps_state_on_close())
 		mock_migration_reset(m, true);
 	mock_state_mutex_unlock(m);
 }
@@ -310,7 +310,7 @@ void mock_migration_close(struct mock_device *m)
 	mock_resume_end(m, true);
 	mock_set_active(m, false);
 	mock_set_p2p(m, false);
-	if (!mock_bug(STATE_SURVIVES_CLOSE))
+	if (!mock_bug_keeps_state_on_close())
 		WRITE_ONCE(m->mig.state, VFIO_DEVICE_STATE_RUNNING);
 	m->mig.precopy_v2 = false;
 	WRITE_ONCE(m->mig.opened, false);

@@ -52,32 +52,9 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "bugs.h"
 #include "mock_vfio_pci.h"
 #include "mock_vfio_rules.h"
-
-/*
- * Deliberately broken builds (Documentation/validate-your-driver.rst): built
- * with -DMOCK_BUG_<NAME>, the driver brings back one real-world bug, so that
- * make check can prove the conformance suite catches it.  The bugs:
- *   MOCK_BUG_ENOMSG_ZERO          PRE_COPY read() returns 0, not -ENOMSG
- *                                 (mtty, hisi, qat)
- *   MOCK_BUG_ECHO_FLAGS           precopy info echoes flags even after the
- *                                 MIG_PRECOPY_INFOv2 opt-in
- *   MOCK_BUG_FD_SURVIVES_RESET    reset leaves the data_fd working
- *   MOCK_BUG_ACCEPT_TRUNCATED     RESUMING->STOP accepts an incomplete stream
- *                                 (mlx5/virtio: no trailing-record check)
- *   MOCK_BUG_NO_STATE_RESET       reset keeps the migration state (hisi 6.2-7.0)
- *   MOCK_BUG_BLOCKED_ARC_SPIN     STOP_COPY->PRE_COPY spins (6.12's core loop;
- *                                 here killable, so the test VM survives)
- *   MOCK_BUG_STATE_SURVIVES_CLOSE the state survives close and open (mtty)
- *   MOCK_BUG_LOAD_REJECTED        RESUMING->STOP loads a stream write()
- *                                 rejected (mtty)
- *   MOCK_BUG_NO_RESET_FLAG        no VFIO_DEVICE_FLAGS_RESET although reset
- *                                 works (mtty)
- *   MOCK_BUG_NAIVE_RESET_LOCK     reset_done waits for state_mutex under
- *                                 memory_lock (the lockdep cycle)
- */
-#define mock_bug(name)	IS_ENABLED(MOCK_BUG_##name)
 
 #define MOCK_REC_HDR_SIZE	sizeof(struct mock_rec_hdr)
 #define MOCK_PAGE_REC_SIZE	(MOCK_REC_HDR_SIZE + MOCK_PAGE_SIZE)

@@ -423,9 +423,9 @@ int mock_resume_commit(struct mock_device *m)
 		ret = -EREMOTEIO;
 		goto out_refuse;
 	}
-	if (r->error && mock_bug(LOAD_REJECTED))
+	if (r->error && mock_bug_loads_rejected_stream())
 		goto out_commit;
-	if (r->error || (!r->ended && !mock_bug(ACCEPT_TRUNCATED))) {
+	if (r->error || (!r->ended && !mock_bug_accepts_truncated_stream())) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "leaving RESUMING refused: the stream %s\n",
 				     r->error ? "was rejected" : "is incomplete");

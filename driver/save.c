@@ -356,7 +356,7 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 	up_read(&s->m->mem_free_sem);
 	if (done)
 		ret = done;
-	else if (ret == -ENOMSG && mock_bug(ENOMSG_ZERO))
+	else if (ret == -ENOMSG && mock_bug_precopy_eof_for_enomsg())
 		ret = 0;
 out_unlock:
 	mutex_unlock(&s->lock);
@@ -399,7 +399,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
 		 */
-		if (READ_ONCE(m->mig.precopy_v2) && !mock_bug(ECHO_FLAGS)) {
+		if (READ_ONCE(m->mig.precopy_v2) && !mock_bug_echoes_precopy_flags()) {
 			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
 			s->reinit = false;
 		}
