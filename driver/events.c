@@ -219,31 +219,42 @@ out_arc:
 	return ret;
 }
 
+/*
+ * The events.  Each fires its tracepoint, and nothing else: the probes
+ * above write the event ring.  States are enum vfio_device_mig_state.
+ */
+
+/* One arc of a walk from @from to @to, and its result. */
 void mock_event_arc(struct mock_device *m, u32 from, u32 to, int ret)
 {
 	trace_mock_arc(pci_name(m->core.pdev), from, to, ret);
 }
 
+/* A SET of @to that found the device in @from, and its result. */
 void mock_event_set(struct mock_device *m, u32 from, u32 to, int ret)
 {
 	trace_mock_set(pci_name(m->core.pdev), from, to, ret);
 }
 
+/* A reset (or open) that left the device in @state, in VM @vm (0: none). */
 void mock_event_reset(struct mock_device *m, u32 state, u64 vm)
 {
 	trace_mock_reset(pci_name(m->core.pdev), state, vm);
 }
 
+/* A data_fd operation @op of @len bytes on session @sess (@live: current). */
 void mock_event_data(const char *dev, const char *op, size_t len, long ret, u32 sess, u32 live)
 {
 	trace_mock_data(dev, op, len, ret, sess, live);
 }
 
+/* A batch of P2P writes from @src into @dst. */
 void mock_event_p2p(const char *src, const char *dst, u32 writes, u32 dropped)
 {
 	trace_mock_p2p(src, dst, writes, dropped);
 }
 
+/* A STOP_COPY stream of save session @save_ns begins. */
 void mock_event_stream(struct mock_device *m, u64 save_ns)
 {
 	const char *dev = pci_name(m->core.pdev);
@@ -251,6 +262,7 @@ void mock_event_stream(struct mock_device *m, u64 save_ns)
 	trace_mock_stream(dev, dev, save_ns);
 }
 
+/* A destination committed a stream of @source's save session @save_ns. */
 void mock_event_loaded(struct mock_device *m, const char *source, u64 save_ns)
 {
 	trace_mock_loaded(pci_name(m->core.pdev), source, save_ns);

@@ -15,11 +15,17 @@
  *   no_converge    1: every page read during PRE_COPY dirties two more
  *   reject_resume  1: the next RESUMING->STOP fails with EREMOTEIO
  *   reinit         write 1: MOCK_DEV_CTRL_REINIT, as if the device did it
+ *   fail_data/     the kernel's fault-injection attributes (probability,
+ *                  interval, times, ...; Documentation/fault-injection/):
+ *                  a data_fd read() or write() fails with EIO before it
+ *                  moves any data.  Only on kernels built with
+ *                  CONFIG_FAULT_INJECTION_DEBUG_FS.
  * Every fault that fires is logged as a "fault" event and traced (delays
  * each time they apply, no_converge once per read() it acts in).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fault-inject.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -28,12 +34,38 @@
 
 #define MOCK_ANY_STATE	U32_MAX
 
+/* fail_data until someone sets it: probability 0, never fires. */
+static DECLARE_FAULT_ATTR(mock_fail_data_default);
+
 void mock_faults_init(struct mock_device *m)
 {
 	memset(&m->faults, 0, sizeof(m->faults));
 	spin_lock_init(&m->faults.lock);
 	m->faults.flip_at = -1;
 	m->faults.truncate_at = -1;
+	m->faults.fail_data = mock_fail_data_default;
+#ifdef CONFIG_FAULT_INJECTION
+	/*
+	 * Quiet: the "fault" event records each failure, and the stack dump
+	 * of verbose 2 is a splat to the test runner.
+	 */
+	m->faults.fail_data.verbose = 0;
+#endif
+}
+
+/**
+ * mock_fault_data() - whether fail_data fails this data_fd operation
+ * @m: the device
+ * @what: "read" or "write"
+ *
+ * Return: -EIO when it does (a "fault" event says so), else 0.
+ */
+int mock_fault_data(struct mock_device *m, const char *what)
+{
+	if (!should_fail(&m->faults.fail_data, 1))
+		return 0;
+	mock_event_fault(m, "fail_data %s errno=%d", what, -EIO);
+	return -EIO;
 }
 
 /**
@@ -280,4 +312,6 @@ void mock_faults_debugfs(struct mock_device *m, struct dentry *dir)
 	debugfs_create_bool("no_converge", 0600, dir, &m->faults.no_converge);
 	debugfs_create_bool("reject_resume", 0600, dir, &m->faults.reject_resume);
 	debugfs_create_file("reinit", 0200, dir, m, &mock_reinit_fops);
+	/* An ERR_PTR without CONFIG_FAULT_INJECTION_DEBUG_FS: no such knob. */
+	fault_create_debugfs_attr("fail_data", dir, &m->faults.fail_data);
 }

@@ -42,6 +42,7 @@
 #define MOCK_VFIO_PCI_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/fault-inject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -114,6 +115,7 @@ struct mock_faults {
 	s64 truncate_at;		/* end the saved stream here (-1: off) */
 	bool no_converge;		/* each page read dirties two more */
 	bool reject_resume;		/* the next RESUMING->STOP fails */
+	struct fault_attr fail_data;	/* data_fd read()/write() fail: EIO */
 };
 
 /*
@@ -400,6 +402,7 @@ void mock_faults_debugfs(struct mock_device *m, struct dentry *dir);
 void mock_faults_corrupt(struct mock_device *m, s64 *flip_at, s64 *truncate_at);
 int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error);
 void mock_fault_delay(struct mock_device *m, u32 ms, const char *what);
+int mock_fault_data(struct mock_device *m, const char *what);
 
 /* debugfs.c: the device's debugfs directory. */
 void mock_debugfs_create(struct mock_device *m);

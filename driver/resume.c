@@ -271,6 +271,9 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		ret = -EIO;	/* already rejected */
 		goto out_unlock;
 	}
+	ret = mock_fault_data(r->m, "write");
+	if (ret)
+		goto out_unlock;
 	while (len) {
 		size_t n;
 

@@ -311,6 +311,9 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	ret = mock_fault_data(s->m, "read");
+	if (ret)
+		goto out_unlock;
 	/* Segments may point into device memory: keep it from being freed. */
 	down_read(&s->m->mem_free_sem);
 	s->no_converge_logged = false;

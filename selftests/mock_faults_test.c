@@ -54,7 +54,7 @@ FIXTURE_TEARDOWN(faults)
 	static const char *const off[][2] = {
 		{ "fail_arc", "off" }, { "corrupt", "off" }, { "arc_delay_ms", "0" },
 		{ "read_delay_ms", "0" }, { "short_read", "0" }, { "no_converge", "0" },
-		{ "reject_resume", "0" },
+		{ "reject_resume", "0" }, { "fail_data/probability", "0" },
 	};
 	int d, a;
 	size_t i;
@@ -294,6 +294,47 @@ TEST_F(faults, read_delay_and_short_read)
 	EXPECT_TRUE(fault_logged("fault short_read 100 of 1048576"));
 	EXPECT_EQ(1, events_of(bdfs[0], "fault read_delay ms=100"));
 	close(fd);
+}
+
+/*
+ * fail_data, the kernel's fault-injection attributes: the first two read()s
+ * of a saving data_fd fail with EIO and move nothing, so the stream read
+ * after them is whole; likewise the first write() of a resuming one.
+ */
+TEST_F(faults, fail_data_from_the_kernel_framework)
+{
+	void *buf = NULL;	/* vfm_read_all() appends to what it is given */
+	size_t len = 0;
+	char byte;
+	int fd, ret;
+
+	ret = mock_debugfs_write(bdfs[0], "fail_data/probability", "100");
+	if (ret == -ENOENT)
+		SKIP(return, "no fail_data: the kernel has no CONFIG_FAULT_INJECTION_DEBUG_FS");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_data/times", "2"));
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	EXPECT_EQ(-1, read(fd, &byte, 1));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, read(fd, &byte, 1));
+	EXPECT_EQ(EIO, errno);
+	ASSERT_EQ(0, vfm_read_all(fd, &buf, &len));
+	close(fd);
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(2, events_of(bdfs[0], "fault fail_data read errno=-5"));
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "fail_data/probability", "100"));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "fail_data/times", "1"));
+	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
+	EXPECT_EQ(-1, write(fd, buf, len));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(0, vfm_write_all(fd, buf, len, 0));
+	EXPECT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_STOP, NULL))
+		TH_LOG("the stream read after two failed read()s is whole");
+	close(fd);
+	EXPECT_EQ(1, events_of(bdfs[1], "fault fail_data write errno=-5"));
+	mock_debugfs_write(bdfs[1], "fail_data/probability", "0");
+	free(buf);
 }
 
 /* read_delay_ms also delays each write() of a resuming data_fd. */
