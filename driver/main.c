@@ -124,11 +124,10 @@ static int mock_init_dev(struct vfio_device *vdev)
 	mock_migration_init(m, mock_default_stream_minor);
 	mock_faults_init(m);
 	mock_dma_init(m);
-	init_waitqueue_head(&m->model.changed);
 	ret = mock_workload_init(m);
 	if (ret)
 		goto out_destroy;
-	ret = mock_state_alloc(m, mem_size);
+	ret = mock_model_init(m, mem_size);
 	if (ret)
 		goto out_workload;
 	vdev->migration_flags = migration_flags;

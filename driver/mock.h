@@ -287,6 +287,7 @@ static inline u64 mock_prng_next(u64 *state)
 
 /* model.c: device memory, registers, page hashes, digest, dirty pages. */
 u64 mock_state_bytes(const struct mock_device *m);
+int mock_model_init(struct mock_device *m, u64 mem_size);
 int mock_state_alloc(struct mock_device *m, u64 mem_size);
 void mock_state_free(struct mock_device *m);
 void mock_model_reset(struct mock_device *m);

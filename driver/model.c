@@ -122,6 +122,19 @@ int mock_state_alloc(struct mock_device *m, u64 mem_size)
 	return 0;
 }
 
+/**
+ * mock_model_init() - the model of a new device: @mem_size bytes of memory
+ * @m: the device
+ * @mem_size: a multiple of MOCK_PAGE_SIZE
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mock_model_init(struct mock_device *m, u64 mem_size)
+{
+	init_waitqueue_head(&m->model.changed);
+	return mock_state_alloc(m, mem_size);
+}
+
 void mock_state_free(struct mock_device *m)
 {
 	vfree(m->model.mem);
