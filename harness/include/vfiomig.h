@@ -33,8 +33,10 @@ enum vfm_iommu_mode {
 };
 
 /* An open VFIO device: its device fd and what it was opened through. */
+#define VFM_NAME_LEN 40	/* a PCI address or an mdev UUID, with its NUL */
+
 struct vfm_device {
-	char bdf[32];		/* PCI address, e.g. 0000:01:00.0 */
+	char bdf[VFM_NAME_LEN];	/* its canonical name (vfm_parse_device()): PCI address or mdev UUID */
 	int container_fd;	/* group mode, else -1 */
 	int group_fd;		/* group mode, else -1 */
 	int fd;
@@ -151,6 +153,22 @@ bool vfm_fsm_returns_fd(uint32_t cur, uint32_t to);
 
 /* Normalise "1:0.0" or "0000:01:00.0" to the full form; -EINVAL if malformed. */
 int vfm_parse_bdf(const char *in, char *out, unsigned long outlen);
+/*
+ * A device as a user names it, for every tool and test: a PCI address
+ * (DDDD:BB:SS.F or BB:SS.F), a mediated device's UUID, or the sysfs
+ * directory of either (/sys/bus/pci/devices/BDF, /sys/bus/mdev/devices/UUID
+ * or the /sys/devices/... path they link to).  @out gets the canonical name
+ * (the PCI address, or the UUID in lower case); -EINVAL if @in is none of
+ * these.  Only a path is looked up: an address or UUID may name no device.
+ */
+int vfm_parse_device(const char *in, char *out, size_t outlen);
+/* Whether canonical name @name is an mdev's (a UUID) rather than a PCI address. */
+bool vfm_is_mdev(const char *name);
+/* /sys/bus/pci/devices/NAME or /sys/bus/mdev/devices/NAME, then /@sub if any. */
+int vfm_sysfs_path(const char *name, const char *sub, char *buf, size_t len);
+/* The usage text for a device name, for error messages. */
+#define VFM_DEVICE_NAME_HELP \
+	"a PCI address DDDD:BB:SS.F, an mdev UUID, or its /sys/bus/{pci,mdev}/devices/ path"
 
 /* Module loading (libkmod) and driver binding (driver_override). */
 int vfm_load_modules(const char *module_path, const char *params);
