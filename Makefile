@@ -80,6 +80,8 @@ UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/unit/%,$(wildcard harness/te
 VFIO_MIGRATE := $(BUILD)/bin/vfio-migrate
 VFIO_MIGCHECK := $(BUILD)/bin/vfio-migcheck
 BENCH := $(patsubst harness/bench/%.c,$(BUILD)/bin/%,$(wildcard harness/bench/*.c))
+# Test helpers the guest scripts run.
+TOOLS := $(BUILD)/bin/stream-flip
 # Run by vm-images/guest-lockdep on the debug kernel only, not per device.
 LOCKDEP_TESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/lockdep/*.c))
 
@@ -87,7 +89,7 @@ LOCKDEP_TESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selfte
 .SECONDARY:
 .DEFAULT_GOAL := all
 all: driver userspace
-userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(LOCKDEP_TESTS)
+userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(TOOLS) $(LOCKDEP_TESTS)
 
 driver: FORCE
 	@$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_V) modules
@@ -122,6 +124,10 @@ $(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
 $(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
+	@mkdir -p $(@D)
+	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
+
+$(BUILD)/bin/stream-flip: $(OBJ)/harness/tools/stream_flip.o $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 

@@ -135,6 +135,8 @@ struct vfm_mdev {
 	bool complete;			/* source: EOF sent / dest: END section loaded */
 	bool stale_fd_written;		/* dest, write-before-resuming, stale-data-fd */
 	bool left_early;		/* dest, leave-resuming-early */
+	bool misbehaved;		/* a --misbehave call was made on this device... */
+	int misbehave_err;		/* ...and what it returned: 0 (accepted) or -errno */
 	uint64_t bytes_precopy, bytes_stopcopy;
 	unsigned int rounds;		/* pre-copy rounds that moved data */
 	uint64_t initial_bytes, dirty_bytes;	/* last PRECOPY_INFO */

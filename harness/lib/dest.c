@@ -45,9 +45,11 @@ static void write_stale(struct vfm_mig *m, struct vfm_mdev *d, const char *buf, 
 	d->data_fd = -1;	/* kept open across the reset on purpose */
 	vfm_mdev_reset(d, "misbehave-reset");
 	n = write(stale, buf, len);
-	vfm_mdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? -errno : n, stale_sess);
+	d->misbehaved = true;
+	d->misbehave_err = n < 0 ? -errno : 0;
+	vfm_mdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? d->misbehave_err : n, stale_sess);
 	fprintf(stderr, "vfiomig: %s: misbehave: write to a data_fd while RUNNING: %s\n",
-		d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
+		d->dev.bdf, n < 0 ? strerror(-d->misbehave_err) : "accepted (device bug)");
 	close(stale);
 	d->stale_fd_written = true;
 	resume(m, d);
@@ -71,9 +73,11 @@ static int write_old_session(struct vfm_mig *m, struct vfm_mdev *d, const char *
 	ret = resume(m, d);
 	if (!ret) {
 		n = write(old, buf, len);
-		vfm_mdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? -errno : n, old_sess);
+		d->misbehaved = true;
+		d->misbehave_err = n < 0 ? -errno : 0;
+		vfm_mdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? d->misbehave_err : n, old_sess);
 		fprintf(stderr, "vfiomig: %s: misbehave: write to the old data_fd of a new RESUMING session: %s\n",
-			d->dev.bdf, n < 0 ? strerror(errno) : "accepted (device bug)");
+			d->dev.bdf, n < 0 ? strerror(-d->misbehave_err) : "accepted (device bug)");
 	}
 	close(old);
 	return ret;
@@ -94,6 +98,8 @@ static int leave_early(struct vfm_mig *m, struct vfm_mdev *d)
 	d->left_early = true;
 	ret = vfm_mdev_set(d, VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RESUMING,
 			   "misbehave-leave");
+	d->misbehaved = true;
+	d->misbehave_err = ret;
 	fprintf(stderr, "vfiomig: %s: misbehave: RESUMING -> STOP with the stream incomplete: %s\n",
 		d->dev.bdf, ret ? strerror(-ret) : "accepted (device bug)");
 	if (!ret)

@@ -74,6 +74,9 @@ static json_object *dev_json(const struct vfm_mdev *d)
 	json_object_object_add(o, "digest", d->has_digest ? hex64(d->digest) : NULL);
 	if (d->has_restart_digest)
 		json_object_object_add(o, "digest_after_rollback", hex64(d->restart_digest));
+	/* The deliberately wrong call of a --misbehave mode: 0 accepted, else the errno. */
+	if (d->misbehaved)
+		json_object_object_add(o, "misbehave_errno", json_object_new_int(-d->misbehave_err));
 	for (i = 0; i < d->narcs; i++)
 		json_object_array_add(arcs, arc_json(&d->arcs[i]));
 	json_object_object_add(o, "arcs", arcs);
@@ -242,6 +245,19 @@ static json_object *ram_pair(const struct vfm_mig *src, json_object *dst)
 	return o;
 }
 
+/*
+ * The device a failed migration names: the destination's where its failure
+ * failed the migration ("destination:STEP"), else the source's; null if none.
+ */
+static json_object *failed_device(const struct vfm_mig *src, json_object *dst)
+{
+	if (!strncmp(src->step, "destination:", strlen("destination:")))
+		return dst && get_str(dst, "device") ?
+		       json_object_new_string(get_str(dst, "device")) : NULL;
+	return src->failed_dev >= 0 ? json_object_new_string(src->dev[src->failed_dev].dev.bdf) :
+	       NULL;
+}
+
 json_object *vfm_mig_report(const struct vfm_mig *src, json_object *dst)
 {
 	json_object *o = json_object_new_object(), *pairs = json_object_new_array();
@@ -253,6 +269,7 @@ json_object *vfm_mig_report(const struct vfm_mig *src, json_object *dst)
 	json_object_object_add(o, "result", json_object_new_string(ok ? "ok" : "failed"));
 	if (!ok) {
 		json_object_object_add(o, "step", json_object_new_string(src->step));
+		json_object_object_add(o, "device", failed_device(src, dst));
 		json_object_object_add(o, "error", json_object_new_string(src->error));
 	}
 	json_object_object_add(opts, "precopy", json_object_new_boolean(src->opts.precopy));

@@ -253,6 +253,8 @@ static int stop_copy(struct vfm_mig *m, struct vfm_mdev *d, struct vfm_wstream *
 		/* U-10: only valid in PRE_COPY; the device must refuse. */
 		ret = vfm_precopy_info(d->data_fd, &info);
 		vfm_mdev_note(d, VFM_EV_PRECOPY_INFO, 0, ret);
+		d->misbehaved = true;
+		d->misbehave_err = ret;
 		fprintf(stderr, "vfiomig: %s: misbehave: PRECOPY_INFO in STOP_COPY: %s\n",
 			d->dev.bdf, ret ? strerror(-ret) : "accepted (device bug)");
 	}
