@@ -56,6 +56,7 @@ endif
 KDIR ?= /usr/src/linux-headers-$(KVER)
 LSRC := $(BUILD)/linux-source
 KSFT := $(LSRC)/tools/testing/selftests
+KSFT_INSTALL := $(BUILD)/ksft-install
 MODULE := driver/mock-vfio-pci.ko
 
 CC ?= gcc
@@ -89,7 +90,18 @@ LOCKDEP_TESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selfte
 .SECONDARY:
 .DEFAULT_GOAL := all
 all: driver userspace
-userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(TOOLS) $(LOCKDEP_TESTS)
+userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) $(TOOLS) $(LOCKDEP_TESTS) \
+	   $(KSFT_INSTALL)/kselftest-list.txt
+
+# The suite as a kselftest collection, built the way anyone else builds it
+# (selftests/Makefile: only KSFT_DIR and KHDR_INCLUDES) and installed for
+# run_kselftest.sh, which guest-check runs on devices.
+$(KSFT_INSTALL)/kselftest-list.txt: selftests/Makefile selftests/settings selftests/run-conformance \
+		$(wildcard selftests/migration_*_test.c selftests/lib/*.[ch] harness/lib/*.[ch] \
+			   harness/include/*.h uapi/*.h)
+	$(call cmd,KSFT)$(MAKE) --no-print-directory -s -C selftests KSFT_DIR=$(abspath $(KSFT)) \
+		KHDR_INCLUDES="-isystem $(abspath $(LSRC))/usr/include" OUTPUT=$(abspath $(BUILD))/ksft \
+		WERROR=1 install INSTALL_PATH=$(abspath $(KSFT_INSTALL)) >/dev/null
 
 driver: FORCE
 	@$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_V) modules
