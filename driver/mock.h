@@ -54,6 +54,7 @@
 
 #include "mock_vfio_pci.h"
 #include "mock_vfio_rules.h"
+#include "compat.h"
 
 /*
  * Deliberately broken builds (Documentation/validate-your-driver.rst): built
@@ -244,6 +245,12 @@ struct mock_device {
 static inline struct mock_device *to_mock(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct mock_device, core.vdev);
+}
+
+/* MIG_PRECOPY_INFOv2 opted in, by the core or by us (compat.h). */
+static inline bool mock_precopy_v2(struct mock_device *m)
+{
+	return mock_compat_precopy_v2(&m->core.vdev, &m->precopy_v2);
 }
 
 static inline struct device *mock_dev(struct mock_device *m)

@@ -104,7 +104,7 @@ void mock_save_reinit(struct mock_device *m)
 	unsigned long page;
 
 	lockdep_assert_held(&m->mem_lock);
-	if (READ_ONCE(m->precopy_v2)) {
+	if (mock_precopy_v2(m)) {
 		bitmap_fill(s->initial, m->npages);
 		bitmap_zero(s->dirty, m->npages);
 		s->n_initial = m->npages;
@@ -367,10 +367,10 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 	size_t staged;
 	long ret = 0;
 
-	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	ret = mock_check_precopy_ioctl(&m->core.vdev, VFIO_MIG_GET_PRECOPY_INFO,
+				       (unsigned long)arg, &info);
+	if (ret)
+		return ret;
 
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
@@ -393,7 +393,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
 		 */
-		if (READ_ONCE(m->precopy_v2) && !mock_bug(ECHO_FLAGS)) {
+		if (mock_precopy_v2(m) && !mock_bug(ECHO_FLAGS)) {
 			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
 			s->reinit = false;
 		}
