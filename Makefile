@@ -14,6 +14,7 @@
 #   make unit-san   the host unit tests built with ASan and UBSan ($(BUILD)/san)
 #   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
 #   make debug-kernel  the debug guest kernel (cached) and the module built against it
+#   make mtty       the kernel's mdev sample mtty.ko, as it is and fixed ($(BUILD)/mtty)
 #   make mainline   the trixie rootfs with Debian's 7.x (cached), and the module
 #                   and userspace built in it ($(BUILD)/mainline; as root)
 #   make deps       only the dependency check/installation
@@ -26,7 +27,7 @@ BUILD ?= build
 KVER ?=
 V ?= 0
 FUZZ_SECONDS ?= 300
-GOALS := all check check-quick demo bench lint driver userspace unit-san debug-kernel mainline fuzz
+GOALS := all check check-quick demo bench lint driver userspace unit-san debug-kernel mainline fuzz mtty
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -99,6 +100,13 @@ driver: FORCE
 debug-kernel: FORCE
 	@vm-images/debug-kernel/build $(BUILD)
 	@vm-images/debug-kernel/build-module $(BUILD) $(BUILD)/module-debug
+
+# The kernel's mdev migration sample, samples/vfio-mdev/mtty.c of
+# linux-source-6.12, for Debian's kernel: as it is and with the fixes of
+# selftests/mtty/ ($(BUILD)/mtty/unmodified/mtty.ko, $(BUILD)/mtty/fixed/mtty.ko),
+# for vm-images/guest-mtty.  (The debug kernel has no CONFIG_VFIO_MDEV.)
+mtty: FORCE
+	@selftests/mtty/build $(KDIR) $(BUILD)/mtty
 
 # The mainline world (vm-images/mainline/build): the trixie rootfs (built
 # once, cached in /var/cache/mock-vfio-pci), and the module and userspace
@@ -176,7 +184,7 @@ $(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB)
 lint: driver
 	@scripts/lint $(BUILD) $(KDIR)
 
-check: all unit-san
+check: all unit-san mtty
 	@scripts/check $(BUILD)
 
 check-quick: all unit-san

@@ -20,55 +20,55 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 	case MOCK_REG_VERSION:
 		return MOCK_REGS_VERSION;
 	case MOCK_REG_MEM_SIZE:
-		return m->mem_size;
+		return m->model.mem_size;
 	case MOCK_REG_PAGE_SIZE:
 		return MOCK_PAGE_SIZE;
 	case MOCK_REG_MIG_STATE:
-		return READ_ONCE(m->mig_state);
+		return READ_ONCE(m->mig.state);
 	case MOCK_REG_MEM_ADDR:
-		return m->regs.mem_addr;
+		return m->model.regs.mem_addr;
 	case MOCK_REG_WL_CTRL:
-		return m->regs.wl_ctrl;
+		return m->model.regs.wl_ctrl;
 	case MOCK_REG_WL_RATE:
-		return m->regs.wl_rate;
+		return m->model.regs.wl_rate;
 	case MOCK_REG_WL_SEED:
-		return m->regs.wl_seed;
+		return m->model.regs.wl_seed;
 	case MOCK_REG_WL_WRITES:
-		return m->regs.wl_writes;
+		return m->model.regs.wl_writes;
 	case MOCK_REG_DIGEST:
-		return m->digest_latch = mock_digest(m);
+		return m->model.digest_latch = mock_digest(m);
 	case MOCK_REG_DROPPED_WRITES:
-		return m->dropped_writes;
+		return m->model.dropped_writes;
 	case MOCK_REG_FABRIC_ID:
-		return m->fabric_id;
+		return m->fabric.id;
 	case MOCK_REG_P2P_PEER:
-		return m->p2p_peer;
+		return m->p2p.peer;
 	case MOCK_REG_P2P_WIN_OFF:
-		return m->p2p_win_off;
+		return m->p2p.win_off;
 	case MOCK_REG_P2P_WIN_SIZE:
-		return m->p2p_win_size;
+		return m->p2p.win_size;
 	case MOCK_REG_P2P_RATE:
-		return m->p2p_rate;
+		return m->p2p.rate;
 	case MOCK_REG_P2P_TX:
-		return m->p2p_tx;
+		return m->p2p.tx;
 	case MOCK_REG_P2P_RX:
-		return m->p2p_rx;
+		return m->p2p.rx;
 	case MOCK_REG_P2P_DROPPED:
-		return m->p2p_dropped;
+		return m->p2p.dropped;
 	case MOCK_REG_DMA_BASE:
-		return m->dma_base;
+		return m->dma.base;
 	case MOCK_REG_DMA_SIZE:
-		return m->dma_size;
+		return m->dma.size;
 	case MOCK_REG_DMA_CTRL:
-		return m->dma_ctrl;
+		return m->dma.ctrl;
 	case MOCK_REG_DMA_RATE:
-		return m->dma_rate;
+		return m->dma.rate;
 	case MOCK_REG_DMA_SEED:
-		return m->dma_seed;
+		return m->dma.seed;
 	case MOCK_REG_DMA_WRITES:
-		return m->dma_writes;
+		return m->dma.writes;
 	case MOCK_REG_DMA_FAULTS:
-		return m->dma_faults;
+		return m->dma.faults;
 	}
 	return 0;
 }
@@ -79,27 +79,27 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
  */
 static u64 mock_mem_read(struct mock_device *m, size_t size)
 {
-	u64 addr = m->regs.mem_addr, val = 0;
+	u64 addr = m->model.regs.mem_addr, val = 0;
 
-	if (m->loading || addr % size || addr > m->mem_size - size)
+	if (m->model.loading || addr % size || addr > m->model.mem_size - size)
 		return size == 8 ? ~0ULL : ~0U;
-	memcpy(&val, m->mem + addr, size);
+	memcpy(&val, m->model.mem + addr, size);
 	/* Reading has a side effect, so a stopped device does not advance. */
-	if (m->active)
-		m->regs.mem_addr += size;
+	if (m->model.active)
+		m->model.regs.mem_addr += size;
 	return le64_to_cpu((__force __le64)val);
 }
 
 static void mock_mem_write(struct mock_device *m, u64 val, size_t size)
 {
-	u64 addr = m->regs.mem_addr;
+	u64 addr = m->model.regs.mem_addr;
 	__le64 le = cpu_to_le64(val);
 
-	if (m->loading || addr % size || addr > m->mem_size - size)
+	if (m->model.loading || addr % size || addr > m->model.mem_size - size)
 		return;		/* like a master abort: dropped */
-	memcpy(m->mem + addr, &le, size);
+	memcpy(m->model.mem + addr, &le, size);
 	mock_page_modified(m, addr / MOCK_PAGE_SIZE);
-	m->regs.mem_addr += size;
+	m->model.regs.mem_addr += size;
 }
 
 /* Replace the bytes of a 64-bit register that a 4-byte access covers. */
@@ -117,64 +117,64 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 {
 	switch (reg) {
 	case MOCK_REG_MEM_ADDR:
-		m->regs.mem_addr = mock_merge(m->regs.mem_addr, val, off, size);
+		m->model.regs.mem_addr = mock_merge(m->model.regs.mem_addr, val, off, size);
 		break;
 	case MOCK_REG_MEM_DATA:
 		mock_mem_write(m, val, size);
 		break;
 	case MOCK_REG_WL_CTRL:
-		m->regs.wl_ctrl = val & MOCK_WL_CTRL_ENABLE;
+		m->model.regs.wl_ctrl = val & MOCK_WL_CTRL_ENABLE;
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_WL_RATE:
-		m->regs.wl_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
+		m->model.regs.wl_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_WL_SEED:
-		m->regs.wl_seed = mock_merge(m->regs.wl_seed, val, off, size);
-		m->regs.wl_prng = m->regs.wl_seed;
+		m->model.regs.wl_seed = mock_merge(m->model.regs.wl_seed, val, off, size);
+		m->model.regs.wl_prng = m->model.regs.wl_seed;
 		break;
 	case MOCK_REG_P2P_PEER:
-		m->p2p_peer = val;
+		m->p2p.peer = val;
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_P2P_WIN_OFF:
 		/* Writes are 64-byte aligned, so none crosses a page. */
-		m->p2p_win_off = mock_merge(m->p2p_win_off, val, off, size) &
+		m->p2p.win_off = mock_merge(m->p2p.win_off, val, off, size) &
 				 ~(u64)(MOCK_P2P_WRITE_BYTES - 1);
 		break;
 	case MOCK_REG_P2P_WIN_SIZE:
-		m->p2p_win_size = mock_merge(m->p2p_win_size, val, off, size);
+		m->p2p.win_size = mock_merge(m->p2p.win_size, val, off, size);
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_P2P_RATE:
-		m->p2p_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
+		m->p2p.rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_DMA_BASE:
-		m->dma_base = mock_merge(m->dma_base, val, off, size) &
+		m->dma.base = mock_merge(m->dma.base, val, off, size) &
 			      ~(u64)(MOCK_PAGE_SIZE - 1);
 		break;
 	case MOCK_REG_DMA_SIZE:
-		m->dma_size = mock_merge(m->dma_size, val, off, size) &
+		m->dma.size = mock_merge(m->dma.size, val, off, size) &
 			      ~(u64)(MOCK_PAGE_SIZE - 1);
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_DMA_CTRL:
-		m->dma_ctrl = val & MOCK_DMA_CTRL_ENABLE;
+		m->dma.ctrl = val & MOCK_DMA_CTRL_ENABLE;
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_DMA_RATE:
-		m->dma_rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
+		m->dma.rate = min_t(u64, (u32)val, MOCK_MAX_WL_RATE);
 		mock_wl_kick(m);
 		break;
 	case MOCK_REG_DMA_SEED:
-		m->dma_seed = mock_merge(m->dma_seed, val, off, size);
-		m->dma_prng = m->dma_seed;
+		m->dma.seed = mock_merge(m->dma.seed, val, off, size);
+		m->dma.prng = m->dma.seed;
 		break;
 	case MOCK_REG_DEV_CTRL:
-		if (val & MOCK_DEV_CTRL_REINIT && m->tracking)
-			mock_save_reinit(m);
+		if (val & MOCK_DEV_CTRL_REINIT)
+			mock_model_reinit(m);
 		break;
 	}
 }
@@ -252,14 +252,14 @@ void mock_reg_access(struct mock_device *m, u32 off, u64 *val, size_t size, bool
 
 	mutex_lock(&m->mem_lock);
 	if (write) {
-		if (m->active)
+		if (m->model.active)
 			mock_reg_write(m, reg, off, *val, size);
 		else
-			m->dropped_writes++;
+			m->model.dropped_writes++;
 	} else if (reg == MOCK_REG_MEM_DATA) {
 		*val = mock_mem_read(m, size);
 	} else if (reg == MOCK_REG_DIGEST && off != reg) {
-		*val = m->digest_latch >> 32;	/* high half of the last read */
+		*val = m->model.digest_latch >> 32;	/* high half of the last read */
 	} else if (off != reg) {
 		*val = mock_reg_read(m, reg) >> 32;	/* high half */
 	} else {

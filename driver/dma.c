@@ -15,8 +15,8 @@
  *
  * Writes happen in wl_work with none of our locks held (see mock.h): a batch
  * is prepared under mem_lock (the window, and the PRNG state, which is
- * advanced past the batch), counted in dma_inflight, and written afterwards.
- * Stopping the device (mock_set_active(false)) waits for dma_inflight to
+ * advanced past the batch), counted in dma.inflight, and written afterwards.
+ * Stopping the device (mock_set_active(false)) waits for dma.inflight to
  * drain, so no write lands after an arc into STOP, STOP_COPY or RESUMING,
  * and every write made before it is in the tracker.
  *
@@ -45,30 +45,30 @@
 
 void mock_dma_init(struct mock_device *m)
 {
-	init_waitqueue_head(&m->dma_idle);
-	mutex_init(&m->log_lock);
-	xa_init(&m->log_dirty);
+	init_waitqueue_head(&m->dma.idle);
+	mutex_init(&m->log.lock);
+	xa_init(&m->log.dirty);
 }
 
-/* Forget the tracker; log_lock held. */
+/* Forget the tracker; log.lock held. */
 static void mock_log_clear(struct mock_device *m)
 {
-	lockdep_assert_held(&m->log_lock);
-	xa_destroy(&m->log_dirty);
-	kfree(m->log_ranges);
-	m->log_ranges = NULL;
-	m->log_nranges = 0;
-	m->log_ndirty = 0;
-	m->log_overflow = false;
-	m->log_active = false;
+	lockdep_assert_held(&m->log.lock);
+	xa_destroy(&m->log.dirty);
+	kfree(m->log.ranges);
+	m->log.ranges = NULL;
+	m->log.nranges = 0;
+	m->log.ndirty = 0;
+	m->log.overflow = false;
+	m->log.active = false;
 }
 
 void mock_dma_destroy(struct mock_device *m)
 {
-	mutex_lock(&m->log_lock);
+	mutex_lock(&m->log.lock);
 	mock_log_clear(m);
-	mutex_unlock(&m->log_lock);
-	mutex_destroy(&m->log_lock);
+	mutex_unlock(&m->log.lock);
+	mutex_destroy(&m->log.lock);
 }
 
 /**
@@ -76,19 +76,19 @@ void mock_dma_destroy(struct mock_device *m)
  * @m: the device, mem_lock held
  *
  * DMA logging is left as it is: it is not device state, and the reset path
- * (under vdev->memory_lock) must not take log_lock.
+ * (under vdev->memory_lock) must not take log.lock.
  */
 void mock_dma_reset(struct mock_device *m)
 {
 	lockdep_assert_held(&m->mem_lock);
-	m->dma_base = 0;
-	m->dma_size = 0;
-	m->dma_seed = 0;
-	m->dma_prng = 0;
-	m->dma_ctrl = 0;
-	m->dma_rate = 0;
-	m->dma_writes = 0;
-	m->dma_faults = 0;
+	m->dma.base = 0;
+	m->dma.size = 0;
+	m->dma.seed = 0;
+	m->dma.prng = 0;
+	m->dma.ctrl = 0;
+	m->dma.rate = 0;
+	m->dma.writes = 0;
+	m->dma.faults = 0;
 }
 
 /**
@@ -98,9 +98,9 @@ void mock_dma_reset(struct mock_device *m)
 bool mock_dma_runnable(struct mock_device *m)
 {
 	lockdep_assert_held(&m->mem_lock);
-	return m->active && READ_ONCE(m->opened) &&
-	       (m->dma_ctrl & MOCK_DMA_CTRL_ENABLE) && m->dma_rate &&
-	       m->dma_size >= MOCK_DMA_WRITE_BYTES;
+	return m->model.active && READ_ONCE(m->mig.opened) &&
+	       (m->dma.ctrl & MOCK_DMA_CTRL_ENABLE) && m->dma.rate &&
+	       m->dma.size >= MOCK_DMA_WRITE_BYTES;
 }
 
 /**
@@ -110,7 +110,7 @@ bool mock_dma_runnable(struct mock_device *m)
  * @job: filled in; @job->n stays 0 if there is nothing to write
  *
  * Advances the DMA PRNG past the batch (each write draws one offset and
- * MOCK_DMA_WRITE_BYTES / 8 data words) and counts it in dma_inflight; the
+ * MOCK_DMA_WRITE_BYTES / 8 data words) and counts it in dma.inflight; the
  * caller must pass @job to mock_dma_run() once mem_lock is dropped.
  */
 void mock_dma_prepare(struct mock_device *m, unsigned int n,
@@ -119,26 +119,26 @@ void mock_dma_prepare(struct mock_device *m, unsigned int n,
 	lockdep_assert_held(&m->mem_lock);
 	if (!n)
 		return;
-	job->base = m->dma_base;
-	job->size = m->dma_size;
-	job->prng = m->dma_prng;
+	job->base = m->dma.base;
+	job->size = m->dma.size;
+	job->prng = m->dma.prng;
 	job->n = n;
-	m->dma_prng += (u64)n * (1 + MOCK_DMA_WRITE_BYTES / sizeof(u64)) *
+	m->dma.prng += (u64)n * (1 + MOCK_DMA_WRITE_BYTES / sizeof(u64)) *
 		       MOCK_PRNG_GAMMA;
-	m->dma_inflight++;
+	m->dma.inflight++;
 }
 
-/* Whether the tracker covers @iova; log_lock held. */
+/* Whether the tracker covers @iova; log.lock held. */
 static bool mock_log_covers(struct mock_device *m, u64 iova)
 {
-	u32 lo = 0, hi = m->log_nranges;
+	u32 lo = 0, hi = m->log.nranges;
 
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
 
-		if (iova < m->log_ranges[mid].start)
+		if (iova < m->log.ranges[mid].start)
 			hi = mid;
-		else if (iova > m->log_ranges[mid].last)
+		else if (iova > m->log.ranges[mid].last)
 			lo = mid + 1;
 		else
 			return true;
@@ -154,23 +154,23 @@ static void mock_log_mark(struct mock_device *m, u64 iova)
 {
 	unsigned long idx;
 
-	mutex_lock(&m->log_lock);
-	if (!m->log_active || m->log_overflow || !mock_log_covers(m, iova))
+	mutex_lock(&m->log.lock);
+	if (!m->log.active || m->log.overflow || !mock_log_covers(m, iova))
 		goto out_unlock;
-	idx = iova >> m->log_pgshift;
-	if (xa_load(&m->log_dirty, idx))
+	idx = iova >> m->log.pgshift;
+	if (xa_load(&m->log.dirty, idx))
 		goto out_unlock;
-	if (m->log_ndirty >= MOCK_LOG_MAX_DIRTY ||
-	    xa_is_err(xa_store(&m->log_dirty, idx, xa_mk_value(1), GFP_KERNEL))) {
-		m->log_overflow = true;
+	if (m->log.ndirty >= MOCK_LOG_MAX_DIRTY ||
+	    xa_is_err(xa_store(&m->log.dirty, idx, xa_mk_value(1), GFP_KERNEL))) {
+		m->log.overflow = true;
 		dev_warn_ratelimited(mock_dev(m),
 				     "DMA log tracker overflow at %lu dirty pages: REPORT fails with EIO until STOP\n",
-				     m->log_ndirty);
+				     m->log.ndirty);
 		goto out_unlock;
 	}
-	m->log_ndirty++;
+	m->log.ndirty++;
 out_unlock:
-	mutex_unlock(&m->log_lock);
+	mutex_unlock(&m->log.lock);
 }
 
 /**
@@ -215,11 +215,11 @@ void mock_dma_run(struct mock_device *m, const struct mock_dma_job *job)
 				     fault_iova, fault_ret, faults, job->n);
 
 	mutex_lock(&m->mem_lock);
-	m->dma_writes += done;
-	m->dma_faults += faults;
-	m->dma_inflight--;
+	m->dma.writes += done;
+	m->dma.faults += faults;
+	m->dma.inflight--;
 	mutex_unlock(&m->mem_lock);
-	wake_up_all(&m->dma_idle);
+	wake_up_all(&m->dma.idle);
 }
 
 /**
@@ -232,7 +232,7 @@ void mock_dma_run(struct mock_device *m, const struct mock_dma_job *job)
  */
 void mock_dma_quiesce(struct mock_device *m)
 {
-	wait_event(m->dma_idle, !READ_ONCE(m->dma_inflight));
+	wait_event(m->dma.idle, !READ_ONCE(m->dma.inflight));
 }
 
 /**
@@ -267,8 +267,8 @@ static int mock_log_start(struct vfio_device *vdev, struct rb_root_cached *range
 			  u32 nnodes, u64 *page_size)
 {
 	struct mock_device *m = to_mock(vdev);
-	u32 max = READ_ONCE(m->log_max_ranges);
-	u64 ps = READ_ONCE(m->log_page_size);
+	u32 max = READ_ONCE(m->log.max_ranges);
+	u64 ps = READ_ONCE(m->log.page_size);
 	struct interval_tree_node *node;
 	struct mock_log_range *r;
 	u32 i = 0;
@@ -306,21 +306,21 @@ static int mock_log_start(struct vfio_device *vdev, struct rb_root_cached *range
 		r[i].last = node->last;
 	}
 
-	mutex_lock(&m->log_lock);
-	if (m->log_active) {
-		mutex_unlock(&m->log_lock);
+	mutex_lock(&m->log.lock);
+	if (m->log.active) {
+		mutex_unlock(&m->log.lock);
 		kfree(r);
 		dev_warn_ratelimited(mock_dev(m),
 				     "DMA logging START while started: STOP first\n");
 		return -EINVAL;
 	}
-	m->log_ranges = r;
-	m->log_nranges = i;
-	m->log_pgshift = ilog2(ps);
-	m->log_ndirty = 0;
-	m->log_overflow = false;
-	m->log_active = true;
-	mutex_unlock(&m->log_lock);
+	m->log.ranges = r;
+	m->log.nranges = i;
+	m->log.pgshift = ilog2(ps);
+	m->log.ndirty = 0;
+	m->log.overflow = false;
+	m->log.active = true;
+	mutex_unlock(&m->log.lock);
 	*page_size = ps;
 	return 0;
 }
@@ -335,9 +335,9 @@ static int mock_log_stop(struct vfio_device *vdev)
 {
 	struct mock_device *m = to_mock(vdev);
 
-	mutex_lock(&m->log_lock);
+	mutex_lock(&m->log.lock);
 	mock_log_clear(m);
-	mutex_unlock(&m->log_lock);
+	mutex_unlock(&m->log.lock);
 	return 0;
 }
 
@@ -373,38 +373,38 @@ static int mock_log_read_and_clear(struct vfio_device *vdev, unsigned long iova,
 	void *entry;
 	int ret = 0;
 
-	mutex_lock(&m->log_lock);
-	if (!m->log_active) {
+	mutex_lock(&m->log.lock);
+	if (!m->log.active) {
 		dev_warn_ratelimited(mock_dev(m), "DMA logging REPORT while not started\n");
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	if (m->log_fail_report) {
-		m->log_fail_report--;
-		mock_trace_fault(m, "dma_log_report errno=%d", -EIO);
+	if (m->log.fail_report) {
+		m->log.fail_report--;
+		mock_event_fault(m, "dma_log_report errno=%d", -EIO);
 		ret = -EIO;
 		goto out_unlock;
 	}
-	if (m->log_overflow) {
+	if (m->log.overflow) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "DMA logging REPORT: the tracker overflowed, the log is lost\n");
 		ret = -EIO;
 		goto out_unlock;
 	}
-	xa_for_each_range(&m->log_dirty, idx, entry, iova >> m->log_pgshift,
-			  end >> m->log_pgshift) {
-		unsigned long first = idx << m->log_pgshift;
-		unsigned long last = first + (1UL << m->log_pgshift) - 1;
+	xa_for_each_range(&m->log.dirty, idx, entry, iova >> m->log.pgshift,
+			  end >> m->log.pgshift) {
+		unsigned long first = idx << m->log.pgshift;
+		unsigned long last = first + (1UL << m->log.pgshift) - 1;
 
 		iova_bitmap_set(dirty, max(first, iova),
 				min(last, end) - max(first, iova) + 1);
 		if (first >= iova && last <= end) {
-			xa_erase(&m->log_dirty, idx);
-			m->log_ndirty--;
+			xa_erase(&m->log.dirty, idx);
+			m->log.ndirty--;
 		}
 	}
 out_unlock:
-	mutex_unlock(&m->log_lock);
+	mutex_unlock(&m->log.lock);
 	return ret;
 }
 
@@ -422,21 +422,21 @@ static int mock_log_show(struct seq_file *sf, void *unused)
 		seq_puts(sf, "unsupported: kernel without CONFIG_IOMMUFD_DRIVER\n");
 		return 0;
 	}
-	mutex_lock(&m->log_lock);
-	if (m->log_active)
+	mutex_lock(&m->log.lock);
+	if (m->log.active)
 		seq_printf(sf, "started page_size=%lu ranges=%u dirty=%lu overflow=%d\n",
-			   1UL << m->log_pgshift, m->log_nranges, m->log_ndirty,
-			   m->log_overflow);
+			   1UL << m->log.pgshift, m->log.nranges, m->log.ndirty,
+			   m->log.overflow);
 	else
 		seq_puts(sf, "stopped\n");
-	mutex_unlock(&m->log_lock);
+	mutex_unlock(&m->log.lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mock_log);
 
 static int mock_log_page_size_get(void *data, u64 *val)
 {
-	*val = READ_ONCE(((struct mock_device *)data)->log_page_size);
+	*val = READ_ONCE(((struct mock_device *)data)->log.page_size);
 	return 0;
 }
 
@@ -444,7 +444,7 @@ static int mock_log_page_size_set(void *data, u64 val)
 {
 	if (val && (val < SZ_4K || val > MOCK_LOG_MAX_PAGE_SIZE || !is_power_of_2(val)))
 		return -EINVAL;
-	WRITE_ONCE(((struct mock_device *)data)->log_page_size, val);
+	WRITE_ONCE(((struct mock_device *)data)->log.page_size, val);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(mock_log_page_size_fops, mock_log_page_size_get,
@@ -452,7 +452,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(mock_log_page_size_fops, mock_log_page_size_get,
 
 /**
  * mock_log_debugfs() - DMA logging status and limits in the device's debugfs
- * @m: the device, its debugfs directory made
+ * @m: the device
+ * @dir: its debugfs directory
  *
  *   dma_log              RO: "unsupported: ...", "stopped" or the tracker
  *   dma_log_max_ranges   ranges the tracker takes before combining (0: any)
@@ -460,13 +461,13 @@ DEFINE_DEBUGFS_ATTRIBUTE(mock_log_page_size_fops, mock_log_page_size_get,
  *   dma_log_fail_report  the next N REPORTs fail with EIO
  * The three knobs exist only when logging is offered.
  */
-void mock_log_debugfs(struct mock_device *m)
+void mock_log_debugfs(struct mock_device *m, struct dentry *dir)
 {
-	debugfs_create_file("dma_log", 0400, m->debugfs, m, &mock_log_fops);
+	debugfs_create_file("dma_log", 0400, dir, m, &mock_log_fops);
 	if (!mock_log_offered(m))
 		return;
-	debugfs_create_u32("dma_log_max_ranges", 0600, m->debugfs, &m->log_max_ranges);
-	debugfs_create_file_unsafe("dma_log_page_size", 0600, m->debugfs, m,
+	debugfs_create_u32("dma_log_max_ranges", 0600, dir, &m->log.max_ranges);
+	debugfs_create_file_unsafe("dma_log_page_size", 0600, dir, m,
 				   &mock_log_page_size_fops);
-	debugfs_create_u32("dma_log_fail_report", 0600, m->debugfs, &m->log_fail_report);
+	debugfs_create_u32("dma_log_fail_report", 0600, dir, &m->log.fail_report);
 }

@@ -6,7 +6,7 @@
  * Devices join the fabric at probe with a fabric id that never changes while
  * bound.  A device's P2P writes are prepared under its own mem_lock, then
  * delivered with only mock_fabric_lock and the target's mem_lock held, so no
- * two mem_locks are ever nested.  p2p_inflight counts batches prepared but
+ * two mem_locks are ever nested.  p2p.inflight counts batches prepared but
  * not yet delivered: an arc that quiesces P2P waits for it to reach zero, so
  * every write issued before the arc has completed when the arc returns.
  */
@@ -23,26 +23,59 @@ static u32 mock_fabric_next_id = 1;
 void mock_fabric_join(struct mock_device *m)
 {
 	mutex_lock(&mock_fabric_lock);
-	m->fabric_id = mock_fabric_next_id++;
-	list_add_tail(&m->fabric_node, &mock_fabric);
+	m->fabric.id = mock_fabric_next_id++;
+	list_add_tail(&m->fabric.node, &mock_fabric);
 	mutex_unlock(&mock_fabric_lock);
 }
 
 void mock_fabric_leave(struct mock_device *m)
 {
 	mutex_lock(&mock_fabric_lock);
-	list_del(&m->fabric_node);
+	list_del(&m->fabric.node);
 	mutex_unlock(&mock_fabric_lock);
 }
 
-void mock_fabric_clear_violations(void)
+/**
+ * mock_fabric_set_owner() - the process that opened the device, 0 on close
+ * @m: the device, state_mutex held
+ * @tgid: that process
+ */
+void mock_fabric_set_owner(struct mock_device *m, pid_t tgid)
 {
-	struct mock_device *m;
+	WRITE_ONCE(m->fabric.owner_tgid, tgid);
+}
 
-	mutex_lock(&mock_fabric_lock);
-	list_for_each_entry(m, &mock_fabric, fabric_node)
-		atomic64_set(&m->violations, 0);
-	mutex_unlock(&mock_fabric_lock);
+/**
+ * mock_fabric_reset() - forget the device's part in any migration (X-1)
+ * @m: the device, state_mutex held, being reset
+ */
+void mock_fabric_reset(struct mock_device *m)
+{
+	WRITE_ONCE(m->fabric.stream_ns, 0);
+	WRITE_ONCE(m->fabric.loaded_from, 0);
+}
+
+/**
+ * mock_fabric_note_stream() - a STOP_COPY stream of the device begins
+ * @m: the device, state_mutex held
+ * @save_ns: its save session, as its SOURCE record names it
+ *
+ * The device's state can now be saved whole, and this is the session a
+ * destination's SOURCE record will name (X-1).
+ */
+void mock_fabric_note_stream(struct mock_device *m, u64 save_ns)
+{
+	WRITE_ONCE(m->fabric.stream_ns, save_ns);
+	mock_event_stream(m, save_ns);
+}
+
+/**
+ * mock_fabric_forget_loaded() - the device gives up the state it loaded
+ * @m: the device, state_mutex held, entering RESUMING
+ */
+void mock_fabric_forget_loaded(struct mock_device *m)
+{
+	WRITE_ONCE(m->fabric.loaded_from, 0);
 }
 
 /**
@@ -54,13 +87,13 @@ void mock_fabric_clear_violations(void)
  */
 u64 mock_group_of(struct mock_device *m)
 {
-	u32 group = READ_ONCE(m->group);
+	u32 group = READ_ONCE(m->fabric.group);
 
-	if (!READ_ONCE(m->owner_tgid))
+	if (!READ_ONCE(m->fabric.owner_tgid))
 		return 0;	/* not open: in no VM */
 	if (group)
 		return (1ULL << 32) | group;
-	return READ_ONCE(m->owner_tgid);
+	return READ_ONCE(m->fabric.owner_tgid);
 }
 
 /**
@@ -84,8 +117,8 @@ void mock_fabric_check_arc(struct mock_device *m, u32 next, u32 target)
 	if (!group || (!p1 && !p2))
 		return;		/* a shortcut: neither rule can apply */
 	mutex_lock(&mock_fabric_lock);
-	list_for_each_entry(peer, &mock_fabric, fabric_node) {
-		u32 ps = READ_ONCE(peer->mig_state);
+	list_for_each_entry(peer, &mock_fabric, fabric.node) {
+		u32 ps = READ_ONCE(peer->mig.state);
 
 		if (peer == m || mock_group_of(peer) != group)
 			continue;
@@ -116,13 +149,13 @@ void mock_fabric_note_loaded(struct mock_device *m, const char *source, u64 save
 	u32 id = 0;
 
 	mutex_lock(&mock_fabric_lock);
-	list_for_each_entry(o, &mock_fabric, fabric_node)
+	list_for_each_entry(o, &mock_fabric, fabric.node)
 		if (o != m && !strcmp(pci_name(o->core.pdev), source))
-			id = o->fabric_id;
+			id = o->fabric.id;
 	mutex_unlock(&mock_fabric_lock);
-	WRITE_ONCE(m->loaded_ns, save_ns);
-	WRITE_ONCE(m->loaded_from, id);
-	mock_log(pci_name(m->core.pdev), "loaded source=%s save_ns=%llu", source, save_ns);
+	WRITE_ONCE(m->fabric.loaded_ns, save_ns);
+	WRITE_ONCE(m->fabric.loaded_from, id);
+	mock_event_loaded(m, source, save_ns);
 }
 
 /**
@@ -142,20 +175,21 @@ void mock_fabric_note_loaded(struct mock_device *m, const char *source, u64 save
  */
 void mock_fabric_check_split_brain(struct mock_device *m, u32 cur, u32 next)
 {
-	u32 from = READ_ONCE(m->loaded_from);
-	u64 from_ns = READ_ONCE(m->loaded_ns), stream_ns = READ_ONCE(m->stream_ns);
+	u32 from = READ_ONCE(m->fabric.loaded_from);
+	u64 from_ns = READ_ONCE(m->fabric.loaded_ns), stream_ns = READ_ONCE(m->fabric.stream_ns);
 	u64 group = mock_group_of(m);
 	struct mock_device *o;
 
 	if (!group || mig_state_runs(cur) || !mig_state_runs(next) || (!from && !stream_ns))
 		return;
 	mutex_lock(&mock_fabric_lock);
-	list_for_each_entry(o, &mock_fabric, fabric_node) {
+	list_for_each_entry(o, &mock_fabric, fabric.node) {
 		u64 og = mock_group_of(o);
-		u32 os = READ_ONCE(o->mig_state);
-		bool is_src = from && from == o->fabric_id && from_ns == READ_ONCE(o->stream_ns);
-		bool is_dst = stream_ns && READ_ONCE(o->loaded_from) == m->fabric_id &&
-			      READ_ONCE(o->loaded_ns) == stream_ns;
+		u32 os = READ_ONCE(o->mig.state);
+		bool is_src = from && from == o->fabric.id &&
+			      from_ns == READ_ONCE(o->fabric.stream_ns);
+		bool is_dst = stream_ns && READ_ONCE(o->fabric.loaded_from) == m->fabric.id &&
+			      READ_ONCE(o->fabric.loaded_ns) == stream_ns;
 
 		if (o == m || !og || og == group || !(is_src || is_dst) || !mig_breaks_x1(next, os))
 			continue;
@@ -189,33 +223,33 @@ unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
 
 	*dropped = 0;
 	mutex_lock(&mock_fabric_lock);
-	list_for_each_entry(t, &mock_fabric, fabric_node)
-		if (t->fabric_id == peer_id)
+	list_for_each_entry(t, &mock_fabric, fabric.node)
+		if (t->fabric.id == peer_id)
 			break;
-	if (list_entry_is_head(t, &mock_fabric, fabric_node))
+	if (list_entry_is_head(t, &mock_fabric, fabric.node))
 		goto out_unlock;	/* no such peer: writes go nowhere */
 
 	mutex_lock(&t->mem_lock);
-	ts = READ_ONCE(t->mig_state);
+	ts = READ_ONCE(t->mig.state);
 	/* Stopped is !active: it is set before the state and read under mem_lock. */
-	if (!t->active) {
+	if (!t->model.active) {
 		*dropped = n;
 	} else {
 		for (i = 0; i < n; i++) {
 			u64 off = batch[i].off;
 
-			if (t->mem_size < MOCK_P2P_WRITE_BYTES ||
-			    off > t->mem_size - MOCK_P2P_WRITE_BYTES)
+			if (t->model.mem_size < MOCK_P2P_WRITE_BYTES ||
+			    off > t->model.mem_size - MOCK_P2P_WRITE_BYTES)
 				continue;	/* outside the peer: master abort */
-			memcpy(t->mem + off, batch[i].data, MOCK_P2P_WRITE_BYTES);
+			memcpy(t->model.mem + off, batch[i].data, MOCK_P2P_WRITE_BYTES);
 			mock_page_modified(t, off / MOCK_PAGE_SIZE);
 			done++;
 		}
-		t->p2p_rx += done;
+		t->p2p.rx += done;
 	}
 	mutex_unlock(&t->mem_lock);
 
-	mock_trace_p2p(pci_name(m->core.pdev), pci_name(t->core.pdev), done, *dropped);
+	mock_event_p2p(pci_name(m->core.pdev), pci_name(t->core.pdev), done, *dropped);
 	/*
 	 * A target nobody has open, or one being reset, is inactive while its
 	 * state reads RUNNING: it drops the writes, but no migration lost them.
@@ -224,7 +258,7 @@ unsigned int mock_fabric_deliver(struct mock_device *m, u32 peer_id,
 		mock_violation(t, MIG_RULE_P5,
 			       "p2p into a stopped device: initiator=%s initiator_state=%s state=%s dropped=%u",
 			       pci_name(m->core.pdev),
-			       mig_state_name(READ_ONCE(m->mig_state)),
+			       mig_state_name(READ_ONCE(m->mig.state)),
 			       mig_state_name(ts), *dropped);
 out_unlock:
 	mutex_unlock(&mock_fabric_lock);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Fault injection, per device, in debugfs:
+ * Fault injection, per device, in debugfs (the directory is debugfs.c's):
  * /sys/kernel/debug/mock-vfio-pci/<BDF>/ (Documentation/monitor.rst).
  *
  *   fail_arc       "FROM TO ERRNO [COUNT] [error]": the arc FROM->TO (state
@@ -15,13 +15,17 @@
  *   no_converge    1: every page read during PRE_COPY dirties two more
  *   reject_resume  1: the next RESUMING->STOP fails with EREMOTEIO
  *   reinit         write 1: MOCK_DEV_CTRL_REINIT, as if the device did it
- *   violations     monitor violations this device observed
- *   dma_log*       DMA logging status and tracker limits (dma.c)
+ *   fail_data/     the kernel's fault-injection attributes (probability,
+ *                  interval, times, ...; Documentation/fault-injection/):
+ *                  a data_fd read() or write() fails with EIO before it
+ *                  moves any data.  Only on kernels built with
+ *                  CONFIG_FAULT_INJECTION_DEBUG_FS.
  * Every fault that fires is logged as a "fault" event and traced (delays
  * each time they apply, no_converge once per read() it acts in).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fault-inject.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -30,24 +34,65 @@
 
 #define MOCK_ANY_STATE	U32_MAX
 
+/* fail_data until someone sets it: probability 0, never fires. */
+static DECLARE_FAULT_ATTR(mock_fail_data_default);
+
 void mock_faults_init(struct mock_device *m)
 {
 	memset(&m->faults, 0, sizeof(m->faults));
+	spin_lock_init(&m->faults.lock);
 	m->faults.flip_at = -1;
 	m->faults.truncate_at = -1;
+	m->faults.fail_data = mock_fail_data_default;
+#ifdef CONFIG_FAULT_INJECTION
+	/*
+	 * Quiet: the "fault" event records each failure, and the stack dump
+	 * of verbose 2 is a splat to the test runner.
+	 */
+	m->faults.fail_data.verbose = 0;
+#endif
+}
+
+/**
+ * mock_fault_data() - whether fail_data fails this data_fd operation
+ * @m: the device
+ * @what: "read" or "write"
+ *
+ * Return: -EIO when it does (a "fault" event says so), else 0.
+ */
+int mock_fault_data(struct mock_device *m, const char *what)
+{
+	if (!should_fail(&m->faults.fail_data, 1))
+		return 0;
+	mock_event_fault(m, "fail_data %s errno=%d", what, -EIO);
+	return -EIO;
+}
+
+/**
+ * mock_faults_corrupt() - the stream corruption armed now
+ * @m: the device
+ * @flip_at: set to the offset whose bit 0 is flipped (-1: none)
+ * @truncate_at: set to the offset the stream ends at (-1: none)
+ */
+void mock_faults_corrupt(struct mock_device *m, s64 *flip_at, s64 *truncate_at)
+{
+	spin_lock(&m->faults.lock);
+	*flip_at = m->faults.flip_at;
+	*truncate_at = m->faults.truncate_at;
+	spin_unlock(&m->faults.lock);
 }
 
 void mock_fault_delay(struct mock_device *m, u32 ms, const char *what)
 {
 	if (!ms)
 		return;
-	mock_trace_fault(m, "%s_delay ms=%u", what, ms);
+	mock_event_fault(m, "%s_delay ms=%u", what, ms);
 	msleep(ms);
 }
 
 /**
  * mock_fault_arc() - an injected failure of one arc, if armed
- * @m: the device, state_mutex held
+ * @m: the device
  * @from: current state
  * @to: next state
  * @to_error: set if the device must be left in ERROR
@@ -57,17 +102,22 @@ void mock_fault_delay(struct mock_device *m, u32 ms, const char *what)
 int mock_fault_arc(struct mock_device *m, u32 from, u32 to, bool *to_error)
 {
 	struct mock_faults *f = &m->faults;
+	int err = 0;
 
 	mock_fault_delay(m, READ_ONCE(f->arc_delay_ms), "arc");
-	if (!f->arc_errno || !f->arc_count ||
-	    (f->arc_from != MOCK_ANY_STATE && f->arc_from != from) ||
-	    (f->arc_to != MOCK_ANY_STATE && f->arc_to != to))
-		return 0;
-	f->arc_count--;
-	*to_error = f->arc_to_error;
-	mock_trace_fault(m, "arc from=%s to=%s errno=%d%s", mig_state_name(from),
-			 mig_state_name(to), f->arc_errno, *to_error ? " error" : "");
-	return f->arc_errno;
+	spin_lock(&f->lock);
+	if (f->arc_errno && f->arc_count &&
+	    (f->arc_from == MOCK_ANY_STATE || f->arc_from == from) &&
+	    (f->arc_to == MOCK_ANY_STATE || f->arc_to == to)) {
+		f->arc_count--;
+		*to_error = f->arc_to_error;
+		err = f->arc_errno;
+	}
+	spin_unlock(&f->lock);
+	if (err)
+		mock_event_fault(m, "arc from=%s to=%s errno=%d%s", mig_state_name(from),
+				 mig_state_name(to), err, *to_error ? " error" : "");
+	return err;
 }
 
 static int mock_parse_state(const char *s, u32 *state)
@@ -152,31 +202,37 @@ static ssize_t mock_fail_arc_write(struct file *file, const char __user *buf,
 		    mock_parse_state(to, &f.arc_to) || mock_parse_errno(err, &f.arc_errno))
 			return -EINVAL;
 	}
-	mutex_lock(&m->state_mutex);
+	spin_lock(&m->faults.lock);
 	m->faults.arc_from = f.arc_from;
 	m->faults.arc_to = f.arc_to;
 	m->faults.arc_errno = f.arc_errno;
 	m->faults.arc_count = f.arc_count;
 	m->faults.arc_to_error = f.arc_to_error;
-	mock_state_mutex_unlock(m);
+	spin_unlock(&m->faults.lock);
 	return count;
 }
 
 static int mock_fail_arc_show(struct seq_file *sf, void *unused)
 {
 	struct mock_device *m = sf->private;
-	struct mock_faults f;
+	u32 from, to, count;
+	bool to_error;
+	int err;
 
-	mutex_lock(&m->state_mutex);
-	f = m->faults;
-	mock_state_mutex_unlock(m);
-	if (!f.arc_errno || !f.arc_count)
+	spin_lock(&m->faults.lock);
+	from = m->faults.arc_from;
+	to = m->faults.arc_to;
+	err = m->faults.arc_errno;
+	count = m->faults.arc_count;
+	to_error = m->faults.arc_to_error;
+	spin_unlock(&m->faults.lock);
+	if (!err || !count)
 		seq_puts(sf, "off\n");
 	else
 		seq_printf(sf, "%s %s %d %u%s\n",
-			   f.arc_from == MOCK_ANY_STATE ? "ANY" : mig_state_name(f.arc_from),
-			   f.arc_to == MOCK_ANY_STATE ? "ANY" : mig_state_name(f.arc_to),
-			   -f.arc_errno, f.arc_count, f.arc_to_error ? " error" : "");
+			   from == MOCK_ANY_STATE ? "ANY" : mig_state_name(from),
+			   to == MOCK_ANY_STATE ? "ANY" : mig_state_name(to),
+			   -err, count, to_error ? " error" : "");
 	return 0;
 }
 
@@ -212,10 +268,10 @@ static ssize_t mock_corrupt_write(struct file *file, const char __user *buf,
 		truncate = off;
 	else if (strcmp(cmd, "off"))
 		return -EINVAL;
-	mutex_lock(&m->state_mutex);
+	spin_lock(&m->faults.lock);
 	m->faults.flip_at = flip;
 	m->faults.truncate_at = truncate;
-	mock_state_mutex_unlock(m);
+	spin_unlock(&m->faults.lock);
 	return count;
 }
 
@@ -230,10 +286,8 @@ static ssize_t mock_reinit_write(struct file *file, const char __user *buf,
 	struct mock_device *m = file_inode(file)->i_private;
 
 	mutex_lock(&m->mem_lock);
-	if (m->tracking) {
-		mock_save_reinit(m);
-		mock_trace_fault(m, "reinit");
-	}
+	if (mock_model_reinit(m))
+		mock_event_fault(m, "reinit");
 	mutex_unlock(&m->mem_lock);
 	return count;
 }
@@ -243,33 +297,21 @@ static const struct file_operations mock_reinit_fops = {
 	.write = mock_reinit_write,
 };
 
-static int mock_violations_get(void *data, u64 *val)
-{
-	struct mock_device *m = data;
-
-	*val = atomic64_read(&m->violations);
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(mock_violations_fops, mock_violations_get, NULL, "%llu\n");
-
 /**
- * mock_faults_debugfs() - create the device's debugfs directory
+ * mock_faults_debugfs() - the fault knobs in the device's debugfs directory
  * @m: the device
+ * @dir: its directory
  */
-void mock_faults_debugfs(struct mock_device *m)
+void mock_faults_debugfs(struct mock_device *m, struct dentry *dir)
 {
-	struct dentry *d = debugfs_create_dir(pci_name(m->core.pdev), mock_debugfs_dir());
-
-	m->debugfs = d;
-	debugfs_create_file("fail_arc", 0600, d, m, &mock_fail_arc_fops);
-	debugfs_create_u32("arc_delay_ms", 0600, d, &m->faults.arc_delay_ms);
-	debugfs_create_u32("read_delay_ms", 0600, d, &m->faults.read_delay_ms);
-	debugfs_create_u32("short_read", 0600, d, &m->faults.short_read);
-	debugfs_create_file("corrupt", 0200, d, m, &mock_corrupt_fops);
-	debugfs_create_bool("no_converge", 0600, d, &m->faults.no_converge);
-	debugfs_create_bool("reject_resume", 0600, d, &m->faults.reject_resume);
-	debugfs_create_file("reinit", 0200, d, m, &mock_reinit_fops);
-	debugfs_create_file_unsafe("violations", 0400, d, m, &mock_violations_fops);
-	mock_regs_debugfs(m, d);
-	mock_log_debugfs(m);
+	debugfs_create_file("fail_arc", 0600, dir, m, &mock_fail_arc_fops);
+	debugfs_create_u32("arc_delay_ms", 0600, dir, &m->faults.arc_delay_ms);
+	debugfs_create_u32("read_delay_ms", 0600, dir, &m->faults.read_delay_ms);
+	debugfs_create_u32("short_read", 0600, dir, &m->faults.short_read);
+	debugfs_create_file("corrupt", 0200, dir, m, &mock_corrupt_fops);
+	debugfs_create_bool("no_converge", 0600, dir, &m->faults.no_converge);
+	debugfs_create_bool("reject_resume", 0600, dir, &m->faults.reject_resume);
+	debugfs_create_file("reinit", 0200, dir, m, &mock_reinit_fops);
+	/* An ERR_PTR without CONFIG_FAULT_INJECTION_DEBUG_FS: no such knob. */
+	fault_create_debugfs_attr("fail_data", dir, &m->faults.fail_data);
 }

@@ -6,7 +6,6 @@
  * The driver has no ID table on purpose: it binds only to functions whose
  * driver_override names it, so loading it never takes a device unasked.
  */
-#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
@@ -107,7 +106,7 @@ static long mock_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		/* ioeventfds write the real BAR behind our back. */
 		return -ENOTTY;
 	case VFIO_DEVICE_GET_INFO:
-		if (mock_bug(NO_RESET_FLAG))
+		if (mock_bug_hides_reset_flag())
 			return mock_info_without_reset(vdev, arg);
 		break;
 	}
@@ -122,23 +121,15 @@ static int mock_init_dev(struct vfio_device *vdev)
 	mutex_init(&m->state_mutex);
 	mutex_init(&m->mem_lock);
 	init_rwsem(&m->mem_free_sem);
-	spin_lock_init(&m->reset_lock);
-	INIT_DELAYED_WORK(&m->wl_work, mock_wl_work);
-	init_waitqueue_head(&m->p2p_idle);
-	mock_dma_init(m);
-	m->mig_state = VFIO_DEVICE_STATE_RUNNING;
-	m->stream_minor = mock_default_stream_minor;
-	m->p2p_ok = true;
+	mock_migration_init(m, mock_default_stream_minor);
 	mock_faults_init(m);
-
-	m->p2p_batch = kvcalloc(MOCK_P2P_BATCH, sizeof(*m->p2p_batch), GFP_KERNEL);
-	if (!m->p2p_batch) {
-		ret = -ENOMEM;
-		goto out_destroy;
-	}
-	ret = mock_state_alloc(m, mem_size);
+	mock_dma_init(m);
+	ret = mock_workload_init(m);
 	if (ret)
-		goto out_free_batch;
+		goto out_destroy;
+	ret = mock_model_init(m, mem_size);
+	if (ret)
+		goto out_workload;
 	vdev->migration_flags = migration_flags;
 	vdev->mig_ops = &mock_mig_ops;
 	/* Without it REPORT cannot work (Documentation/dma.rst). */
@@ -152,8 +143,8 @@ static int mock_init_dev(struct vfio_device *vdev)
 
 out_free_state:
 	mock_state_free(m);
-out_free_batch:
-	kvfree(m->p2p_batch);
+out_workload:
+	mock_workload_destroy(m);
 out_destroy:
 	mock_dma_destroy(m);
 	mutex_destroy(&m->mem_lock);
@@ -165,9 +156,8 @@ static void mock_release_dev(struct vfio_device *vdev)
 {
 	struct mock_device *m = to_mock(vdev);
 
-	cancel_delayed_work_sync(&m->wl_work);
+	mock_workload_destroy(m);
 	mock_state_free(m);
-	kvfree(m->p2p_batch);
 	mock_dma_destroy(m);
 	mutex_destroy(&m->mem_lock);
 	mutex_destroy(&m->state_mutex);
@@ -217,14 +207,14 @@ static int mock_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	dev_set_drvdata(&pdev->dev, &m->core);
 	mock_fabric_join(m);
-	mock_faults_debugfs(m);
+	mock_debugfs_create(m);
 	ret = vfio_pci_core_register_device(&m->core);
 	if (ret)
 		goto out_leave;
 	return 0;
 
 out_leave:
-	debugfs_remove_recursive(m->debugfs);
+	mock_debugfs_remove(m);
 	mock_fabric_leave(m);
 	vfio_put_device(&m->core.vdev);
 	return ret;
@@ -236,7 +226,7 @@ static void mock_remove(struct pci_dev *pdev)
 	struct mock_device *m = container_of(core, struct mock_device, core);
 
 	vfio_pci_core_unregister_device(core);
-	debugfs_remove_recursive(m->debugfs);
+	mock_debugfs_remove(m);
 	mock_fabric_leave(m);
 	vfio_put_device(&core->vdev);
 }
@@ -264,7 +254,7 @@ static int __init mock_init(void)
 		       mem_size, MOCK_PAGE_SIZE, MOCK_MAX_MEM_SIZE);
 		return -EINVAL;
 	}
-	if (!mock_migration_flags_legal(migration_flags)) {
+	if (!mig_flags_legal(migration_flags)) {
 		pr_err("migration_flags=%u: must be 1, 3, 5 or 7\n", migration_flags);
 		return -EINVAL;
 	}
@@ -273,19 +263,19 @@ static int __init mock_init(void)
 		       MOCK_STREAM_MINOR);
 		return -EINVAL;
 	}
-	ret = mock_monitor_init();
+	ret = mock_events_init();
 	if (ret)
 		return ret;
 	ret = pci_register_driver(&mock_pci_driver);
 	if (ret)
-		mock_monitor_exit();
+		mock_events_exit();
 	return ret;
 }
 
 static void __exit mock_exit(void)
 {
 	pci_unregister_driver(&mock_pci_driver);
-	mock_monitor_exit();
+	mock_events_exit();
 }
 
 module_init(mock_init);

@@ -21,7 +21,7 @@
 static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state next,
 			      enum vfio_device_mig_state target)
 {
-	enum vfio_device_mig_state cur = m->mig_state;
+	enum vfio_device_mig_state cur = m->mig.state;
 	bool stop_copy = next == VFIO_DEVICE_STATE_STOP_COPY;
 	struct mock_save_file *s;
 	struct mock_resume_file *r;
@@ -36,7 +36,7 @@ static struct file *mock_step(struct mock_device *m, enum vfio_device_mig_state 
 	}
 
 	/* S-2: a pre-copy ended without STOP_COPY is lost to a later one. */
-	if (mig_s2_track(cur, next, &m->precopy_abandoned))
+	if (mig_s2_track(cur, next, &m->mig.precopy_abandoned))
 		mock_violation(m, MIG_RULE_S2,
 			       "STOP->STOP_COPY starts a new stream after a pre-copy that was left without STOP_COPY");
 
@@ -87,7 +87,7 @@ static void mock_enter_error(struct mock_device *m)
 	mock_resume_end(m, true);
 	mock_set_p2p(m, false);
 	mock_set_active(m, false);
-	WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_ERROR);
+	WRITE_ONCE(m->mig.state, VFIO_DEVICE_STATE_ERROR);
 }
 
 /**
@@ -104,11 +104,12 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 {
 	struct mock_device *m = to_mock(vdev);
 	struct file *res = NULL;
-	enum vfio_device_mig_state next;
+	enum vfio_device_mig_state from, next;
 	int ret;
 
 	mutex_lock(&m->state_mutex);
-	if (m->mig_state == VFIO_DEVICE_STATE_ERROR) {
+	from = m->mig.state;
+	if (m->mig.state == VFIO_DEVICE_STATE_ERROR) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "set state %u refused: device in ERROR, VFIO_DEVICE_RESET required\n",
 				     new);
@@ -120,15 +121,15 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 	 * forever in vfio_mig_get_next_state() on them for PRE_COPY devices,
 	 * so refuse them before asking it.
 	 */
-	if (m->mig_state == VFIO_DEVICE_STATE_STOP_COPY &&
+	if (m->mig.state == VFIO_DEVICE_STATE_STOP_COPY &&
 	    (new == VFIO_DEVICE_STATE_PRE_COPY || new == VFIO_DEVICE_STATE_PRE_COPY_P2P) &&
-	    mock_bug(BLOCKED_ARC_SPIN)) {
+	    mock_bug_spins_on_blocked_arc()) {
 		while (!fatal_signal_pending(current))
 			cond_resched();
 		res = ERR_PTR(-EINTR);
 		goto out_unlock;
 	}
-	if (m->mig_state == VFIO_DEVICE_STATE_STOP_COPY &&
+	if (m->mig.state == VFIO_DEVICE_STATE_STOP_COPY &&
 	    (new == VFIO_DEVICE_STATE_PRE_COPY || new == VFIO_DEVICE_STATE_PRE_COPY_P2P)) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "set state STOP_COPY->%u refused: the uAPI does not permit it\n",
@@ -137,8 +138,8 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		goto out_unlock;
 	}
 
-	while (m->mig_state != new) {
-		enum vfio_device_mig_state cur = m->mig_state;
+	while (m->mig.state != new) {
+		enum vfio_device_mig_state cur = m->mig.state;
 		bool to_error = false;
 
 		ret = vfio_mig_get_next_state(vdev, cur, new, &next);
@@ -150,12 +151,12 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		if (ret) {
 			if (to_error)
 				mock_enter_error(m);
-			mock_trace_arc(m, cur, next, ret);
+			mock_event_arc(m, cur, next, ret);
 			res = ERR_PTR(ret);
 			break;
 		}
 		res = mock_step(m, next, new);
-		mock_trace_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
+		mock_event_arc(m, cur, next, PTR_ERR_OR_ZERO(res));
 		if (IS_ERR(res)) {
 			/* Refused by validation, or by the reject_resume fault. */
 			if (mig_breaks_u14(cur, PTR_ERR(res)))
@@ -164,7 +165,7 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 					       mig_state_name(next));
 			break;
 		}
-		WRITE_ONCE(m->mig_state, next);
+		WRITE_ONCE(m->mig.state, next);
 		mock_fabric_check_arc(m, next, new);
 		mock_fabric_check_split_brain(m, cur, next);
 		if (WARN_ON(res && next != new)) {
@@ -174,11 +175,10 @@ static struct file *mock_set_state(struct vfio_device *vdev,
 		}
 	}
 	/* The VM runs again: an abandoned pre-copy no longer matters. */
-	if (m->mig_state == VFIO_DEVICE_STATE_RUNNING)
-		m->precopy_abandoned = 0;
+	if (m->mig.state == VFIO_DEVICE_STATE_RUNNING)
+		m->mig.precopy_abandoned = 0;
 out_unlock:
-	mock_log(pci_name(m->core.pdev), "set to=%s ret=%d", mig_state_name(new),
-		 PTR_ERR_OR_ZERO(res));
+	mock_event_set(m, from, new, PTR_ERR_OR_ZERO(res));
 	mock_state_mutex_unlock(m);
 	return res;
 }
@@ -189,7 +189,7 @@ static int mock_get_state(struct vfio_device *vdev,
 	struct mock_device *m = to_mock(vdev);
 
 	mutex_lock(&m->state_mutex);
-	*state = m->mig_state;
+	*state = m->mig.state;
 	mock_state_mutex_unlock(m);
 	return 0;
 }
@@ -214,22 +214,33 @@ const struct vfio_migration_ops mock_mig_ops = {
 	.migration_get_data_size = mock_get_data_size,
 };
 
+/**
+ * mock_migration_init() - the state machine of a new device: RUNNING
+ * @m: the device
+ * @stream_minor: the minor version of the streams it emits
+ */
+void mock_migration_init(struct mock_device *m, u32 stream_minor)
+{
+	spin_lock_init(&m->mig.reset_lock);
+	m->mig.state = VFIO_DEVICE_STATE_RUNNING;
+	m->mig.stream_minor = stream_minor;
+}
+
 /* Back to RUNNING with power-on device state; sessions over. */
 static void mock_migration_reset(struct mock_device *m, bool sync)
 {
-	if (!mock_bug(FD_SURVIVES_RESET)) {
+	if (!mock_bug_keeps_data_fd_on_reset()) {
 		mock_save_end(m, sync);
 		mock_resume_end(m, sync);
 	}
 	mock_state_reset(m);
 	mock_set_active(m, true);
 	mock_set_p2p(m, true);
-	m->precopy_abandoned = 0;
-	WRITE_ONCE(m->stream_ns, 0);
-	WRITE_ONCE(m->loaded_from, 0);
-	if (!mock_bug(NO_STATE_RESET))
-		WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
-	mock_log(pci_name(m->core.pdev), "reset state=RUNNING vm=%llu", mock_group_of(m));
+	m->mig.precopy_abandoned = 0;
+	mock_fabric_reset(m);
+	if (!mock_bug_keeps_state_on_reset())
+		WRITE_ONCE(m->mig.state, VFIO_DEVICE_STATE_RUNNING);
+	mock_event_reset(m, m->mig.state, mock_group_of(m));
 }
 
 /**
@@ -240,15 +251,15 @@ static void mock_migration_reset(struct mock_device *m, bool sync)
 void mock_state_mutex_unlock(struct mock_device *m)
 {
 again:
-	spin_lock(&m->reset_lock);
-	if (m->deferred_reset) {
-		m->deferred_reset = false;
-		spin_unlock(&m->reset_lock);
+	spin_lock(&m->mig.reset_lock);
+	if (m->mig.deferred_reset) {
+		m->mig.deferred_reset = false;
+		spin_unlock(&m->mig.reset_lock);
 		mock_migration_reset(m, false);
 		goto again;
 	}
 	mutex_unlock(&m->state_mutex);
-	spin_unlock(&m->reset_lock);
+	spin_unlock(&m->mig.reset_lock);
 }
 
 /**
@@ -264,30 +275,30 @@ void mock_reset_done(struct pci_dev *pdev)
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
 	struct mock_device *m = container_of(core, struct mock_device, core);
 
-	if (mock_bug(STATE_SURVIVES_CLOSE) && !READ_ONCE(m->opened))
+	if (mock_bug_keeps_state_on_close() && !READ_ONCE(m->mig.opened))
 		return;		/* like an mdev: no reset around open and close */
-	if (mock_bug(NAIVE_RESET_LOCK)) {
+	if (mock_bug_locks_state_in_reset_done()) {
 		mutex_lock(&m->state_mutex);	/* under memory_lock: the cycle */
 		mock_migration_reset(m, false);
 		mutex_unlock(&m->state_mutex);
 		return;
 	}
-	spin_lock(&m->reset_lock);
-	m->deferred_reset = true;
+	spin_lock(&m->mig.reset_lock);
+	m->mig.deferred_reset = true;
 	if (!mutex_trylock(&m->state_mutex)) {
-		spin_unlock(&m->reset_lock);
+		spin_unlock(&m->mig.reset_lock);
 		return;
 	}
-	spin_unlock(&m->reset_lock);
+	spin_unlock(&m->mig.reset_lock);
 	mock_state_mutex_unlock(m);
 }
 
 void mock_migration_open(struct mock_device *m)
 {
 	mutex_lock(&m->state_mutex);
-	WRITE_ONCE(m->opened, true);
-	WRITE_ONCE(m->owner_tgid, current->tgid);
-	if (!mock_bug(STATE_SURVIVES_CLOSE))
+	WRITE_ONCE(m->mig.opened, true);
+	mock_fabric_set_owner(m, current->tgid);
+	if (!mock_bug_keeps_state_on_close())
 		mock_migration_reset(m, true);
 	mock_state_mutex_unlock(m);
 }
@@ -299,13 +310,13 @@ void mock_migration_close(struct mock_device *m)
 	mock_resume_end(m, true);
 	mock_set_active(m, false);
 	mock_set_p2p(m, false);
-	if (!mock_bug(STATE_SURVIVES_CLOSE))
-		WRITE_ONCE(m->mig_state, VFIO_DEVICE_STATE_RUNNING);
-	m->precopy_v2 = false;
-	WRITE_ONCE(m->opened, false);
-	WRITE_ONCE(m->owner_tgid, 0);
+	if (!mock_bug_keeps_state_on_close())
+		WRITE_ONCE(m->mig.state, VFIO_DEVICE_STATE_RUNNING);
+	m->mig.precopy_v2 = false;
+	WRITE_ONCE(m->mig.opened, false);
+	mock_fabric_set_owner(m, 0);
 	mock_state_mutex_unlock(m);
-	cancel_delayed_work_sync(&m->wl_work);
+	mock_workload_cancel(m);
 	mock_log_close(m);	/* the next user starts without logging */
 }
 
@@ -333,7 +344,7 @@ int mock_device_feature(struct vfio_device *vdev, u32 flags,
 	if (ret != 1)
 		return ret;
 	mutex_lock(&m->state_mutex);
-	WRITE_ONCE(m->precopy_v2, true);
+	WRITE_ONCE(m->mig.precopy_v2, true);
 	mock_state_mutex_unlock(m);
 	return 0;
 }

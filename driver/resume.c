@@ -29,7 +29,7 @@ struct mock_resume_file {
 	char name[16];		/* the device's PCI address, for the event log */
 	struct mutex lock;	/* write(); everything below */
 	bool disabled;
-	u32 sess;		/* its number on the device (mock_device.sess_seq) */
+	u32 sess;		/* its number on the device (mock_mig.sess_seq) */
 	int error;		/* first rejection, as a negative errno */
 	bool ended;		/* END validated */
 	bool have_header;
@@ -170,9 +170,9 @@ static void mock_resume_apply_page(struct mock_resume_file *r, unsigned long pag
 
 	mutex_lock(&m->mem_lock);
 	if (!READ_ONCE(r->disabled)) {
-		memcpy(m->mem + page * MOCK_PAGE_SIZE, r->payload, MOCK_PAGE_SIZE);
-		m->page_hash[page] = csum;
-		__clear_bit(page, m->hash_stale);
+		memcpy(m->model.mem + page * MOCK_PAGE_SIZE, r->payload, MOCK_PAGE_SIZE);
+		m->model.page_hash[page] = csum;
+		__clear_bit(page, m->model.hash_stale);
 	}
 	mutex_unlock(&m->mem_lock);
 	if (!__test_and_set_bit(page, r->received))
@@ -207,7 +207,7 @@ static int mock_resume_apply_end(struct mock_resume_file *r)
 					  "END before REGS and every page");
 	/* Every page was received: the device's page hashes are the stream's. */
 	mutex_lock(&m->mem_lock);
-	digest = mock_digest_of(m->page_hash, r->npages, &r->regs);
+	digest = mock_digest_of(m->model.page_hash, r->npages, &r->regs);
 	mutex_unlock(&m->mem_lock);
 	if (le64_to_cpu(se->digest) != digest)
 		return mock_resume_reject(r, -EBADMSG,
@@ -257,13 +257,13 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 	mock_fault_delay(r->m, READ_ONCE(r->m->faults.read_delay_ms), "write");
 	mutex_lock(&r->lock);
 	if (READ_ONCE(r->disabled)) {
-		if (mig_breaks_u8(r->sess, READ_ONCE(r->m->resume_sess)))
+		if (mig_breaks_u8(r->sess, READ_ONCE(r->m->mig.resume_sess)))
 			mock_violation(r->m, MIG_RULE_U8,
 				       "write on an old resuming data_fd while a newer session is live");
 		else
 			mock_violation(r->m, MIG_RULE_U9,
 				       "write on a resuming data_fd whose session is over (state=%s)",
-				       mig_state_name(READ_ONCE(r->m->mig_state)));
+				       mig_state_name(READ_ONCE(r->m->mig.state)));
 		ret = -ENODEV;
 		goto out_unlock;
 	}
@@ -271,6 +271,9 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		ret = -EIO;	/* already rejected */
 		goto out_unlock;
 	}
+	ret = mock_fault_data(r->m, "write");
+	if (ret)
+		goto out_unlock;
 	while (len) {
 		size_t n;
 
@@ -315,7 +318,7 @@ static ssize_t mock_resume_write(struct file *filp, const char __user *ubuf,
 		ret = done;
 out_unlock:
 	mutex_unlock(&r->lock);
-	mock_trace_data(r->name, "write", want, ret, r->sess, READ_ONCE(r->m->resume_sess));
+	mock_event_data(r->name, "write", want, ret, r->sess, READ_ONCE(r->m->mig.resume_sess));
 	return ret;
 }
 
@@ -352,7 +355,7 @@ static size_t mock_resume_bytes(unsigned long npages)
  * @m: the device, state_mutex held
  *
  * The device's memory is the destination: only the record staging buffer
- * and a bitmap of the pages received are allocated (m->resume_mem_bytes
+ * and a bitmap of the pages received are allocated (m->mig.resume_mem_bytes
  * says how much is held in all), and the memory window is closed until
  * the stream is committed or a reset ends the session.  Returns the session
  * or an ERR_PTR; the device keeps a reference on its file until
@@ -370,8 +373,8 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	get_device(&m->core.vdev.device);
 	strscpy(r->name, pci_name(m->core.pdev), sizeof(r->name));
 	mutex_init(&r->lock);
-	r->mem_size = m->mem_size;
-	r->npages = m->npages;
+	r->mem_size = m->model.mem_size;
+	r->npages = m->model.npages;
 	r->received = bitmap_zalloc(r->npages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	r->payload = kvmalloc(MOCK_STREAM_MAX_PAYLOAD, GFP_KERNEL_ACCOUNT);
 	if (!r->received || !r->payload)
@@ -385,13 +388,13 @@ struct mock_resume_file *mock_resume_start(struct mock_device *m)
 	}
 	stream_open(r->filp->f_inode, r->filp);
 	get_file(r->filp);
-	r->sess = ++m->sess_seq;
-	m->resume = r;
-	WRITE_ONCE(m->resume_sess, r->sess);
-	WRITE_ONCE(m->resume_mem_bytes, mock_state_bytes(m) + mock_resume_bytes(r->npages));
-	WRITE_ONCE(m->loaded_from, 0);	/* the state it was loaded with is given up */
+	r->sess = ++m->mig.sess_seq;
+	m->mig.resume = r;
+	WRITE_ONCE(m->mig.resume_sess, r->sess);
+	WRITE_ONCE(m->mig.resume_mem_bytes, mock_state_bytes(m) + mock_resume_bytes(r->npages));
+	mock_fabric_forget_loaded(m);	/* the state it was loaded with is given up */
 	mutex_lock(&m->mem_lock);
-	m->loading = true;
+	m->model.loading = true;
 	mutex_unlock(&m->mem_lock);
 	return r;
 
@@ -411,7 +414,7 @@ out_free:
  */
 int mock_resume_commit(struct mock_device *m)
 {
-	struct mock_resume_file *r = m->resume;
+	struct mock_resume_file *r = m->mig.resume;
 	int ret = 0;
 
 	if (!r)		/* only MOCK_BUG_NO_STATE_RESET gets here without one */
@@ -419,13 +422,13 @@ int mock_resume_commit(struct mock_device *m)
 	mutex_lock(&r->lock);
 	if (m->faults.reject_resume) {
 		m->faults.reject_resume = false;
-		mock_trace_fault(m, "reject_resume");
+		mock_event_fault(m, "reject_resume");
 		ret = -EREMOTEIO;
 		goto out_refuse;
 	}
-	if (r->error && mock_bug(LOAD_REJECTED))
+	if (r->error && mock_bug_loads_rejected_stream())
 		goto out_commit;
-	if (r->error || (!r->ended && !mock_bug(ACCEPT_TRUNCATED))) {
+	if (r->error || (!r->ended && !mock_bug_accepts_truncated_stream())) {
 		dev_warn_ratelimited(mock_dev(m),
 				     "leaving RESUMING refused: the stream %s\n",
 				     r->error ? "was rejected" : "is incomplete");
@@ -434,11 +437,11 @@ int mock_resume_commit(struct mock_device *m)
 	}
 out_commit:
 	mutex_lock(&m->mem_lock);
-	m->regs = r->regs;
-	m->loading = false;
+	m->model.regs = r->regs;
+	m->model.loading = false;
 	mutex_unlock(&m->mem_lock);
 	mutex_unlock(&r->lock);
-	/* r stays: m->resume holds its file until mock_resume_end(). */
+	/* r stays: m->mig.resume holds its file until mock_resume_end(). */
 	if (r->source[0])
 		mock_fabric_note_loaded(m, r->source, r->source_ns);
 	return 0;
@@ -461,7 +464,7 @@ out_refuse:
  */
 void mock_resume_end(struct mock_device *m, bool sync)
 {
-	struct mock_resume_file *r = m->resume;
+	struct mock_resume_file *r = m->mig.resume;
 
 	if (!r)
 		return;
@@ -470,7 +473,7 @@ void mock_resume_end(struct mock_device *m, bool sync)
 	WRITE_ONCE(r->disabled, true);
 	if (sync)
 		mutex_unlock(&r->lock);
-	m->resume = NULL;
-	WRITE_ONCE(m->resume_sess, 0);
+	m->mig.resume = NULL;
+	WRITE_ONCE(m->mig.resume_sess, 0);
 	fput(r->filp);
 }

@@ -37,7 +37,7 @@ struct mock_save_file {
 	struct mutex lock;	/* read, ioctl and poll; the staging buffer */
 	wait_queue_head_t wq;
 	bool disabled;		/* the session is over: never any more data */
-	u32 sess;		/* its number on the device (mock_device.sess_seq) */
+	u32 sess;		/* its number on the device (mock_mig.sess_seq) */
 
 	/*
 	 * Staged bytes not yet read, under lock.  Page payloads are copied
@@ -52,12 +52,16 @@ struct mock_save_file {
 	size_t staged;		/* bytes left in the segments */
 	bool buf_initial;	/* they belong to the initial data */
 
-	/* Progress, under m->mem_lock. */
+	/*
+	 * Progress, under m->mem_lock.  Pages to send again after the initial
+	 * pass are the model's dirty pages (mock_mark_dirty()): the session
+	 * began the epoch, and a page staged from the initial pass is clean
+	 * again.  The dirty pass starts once the initial one is done.
+	 */
 	unsigned long *initial;	/* pages of the initial pass not yet staged */
-	unsigned long *dirty;	/* pages changed since they were staged */
 	unsigned long n_initial;
-	unsigned long n_dirty;
 	unsigned long cursor;	/* where the dirty scan resumes */
+	u32 reinit_gen;		/* the model's REINIT generation, last seen */
 	bool head_done;
 	bool tail_done;
 	bool stop_copy;
@@ -77,45 +81,42 @@ struct file *mock_save_filp(struct mock_save_file *s)
 	return s->filp;
 }
 
-/**
- * mock_save_track() - note a page write during the session
- * @s: the session, its device's mem_lock held
- * @page: the page written
+/*
+ * Catch up with a REINIT of the device (mock_model_reinit()), under
+ * mem_lock: everything must be sent again.  With the v2 opt-in this is new
+ * initial data and the next precopy info reports REINIT; without it,
+ * initial_bytes must not grow, so the pages become dirty data instead.
  */
-void mock_save_track(struct mock_save_file *s, unsigned long page)
+static void mock_save_sync(struct mock_save_file *s)
 {
-	if (test_bit(page, s->initial) || __test_and_set_bit(page, s->dirty))
-		return;
-	if (!s->n_dirty++ && !s->n_initial)
-		wake_up_interruptible(&s->wq);	/* data again after a lull */
-}
-
-/**
- * mock_save_reinit() - the device re-initialised its migration state
- * @m: the device, mem_lock held, in a PRE_COPY session
- *
- * Everything must be sent again.  With the v2 opt-in this is new initial data
- * and the next precopy info reports REINIT; without it, initial_bytes must
- * not grow, so the pages become dirty data instead.
- */
-void mock_save_reinit(struct mock_device *m)
-{
-	struct mock_save_file *s = m->tracking;
-	unsigned long page;
+	struct mock_device *m = s->m;
 
 	lockdep_assert_held(&m->mem_lock);
+	if (s->reinit_gen == m->model.reinit_gen)
+		return;
+	s->reinit_gen = m->model.reinit_gen;
+	if (s->stop_copy)
+		return;
 	if (mock_precopy_v2(m)) {
-		bitmap_fill(s->initial, m->npages);
-		bitmap_zero(s->dirty, m->npages);
-		s->n_initial = m->npages;
-		s->n_dirty = 0;
+		bitmap_fill(s->initial, m->model.npages);
+		s->n_initial = m->model.npages;
+		mock_dirty_epoch(m, true);
 		s->reinit = true;
 	} else {
-		for_each_clear_bit(page, s->initial, m->npages)
-			__set_bit(page, s->dirty);
-		s->n_dirty = m->npages - s->n_initial;
+		/* Pages still in the initial pass are not counted as dirty. */
+		bitmap_fill(m->model.dirty, m->model.npages);
+		m->model.ndirty = m->model.npages;
 	}
-	wake_up_interruptible(&s->wq);
+}
+
+/* Pages to send again once the initial pass is done, under mem_lock. */
+static unsigned long mock_save_n_dirty(struct mock_save_file *s)
+{
+	struct mock_device *m = s->m;
+
+	if (!s->n_initial)
+		return m->model.ndirty;
+	return bitmap_weight_andnot(m->model.dirty, s->initial, m->model.npages);
 }
 
 static void mock_stage_seg(struct mock_save_file *s, const u8 *p, size_t len)
@@ -144,7 +145,7 @@ static size_t mock_stage_head(struct mock_save_file *s)
 		.magic = cpu_to_le64(MOCK_STREAM_MAGIC),
 		.major = cpu_to_le16(MOCK_STREAM_MAJOR),
 		.minor = cpu_to_le16(s->minor),
-		.mem_size = cpu_to_le64(m->mem_size),
+		.mem_size = cpu_to_le64(m->model.mem_size),
 		.page_size = cpu_to_le32(MOCK_PAGE_SIZE),
 	};
 	struct mock_stream_source src = {
@@ -168,7 +169,7 @@ static size_t mock_stage_tail(struct mock_save_file *s)
 	struct mock_stream_end end;
 	size_t len;
 
-	mock_regs_to_stream(&m->regs, &regs);
+	mock_regs_to_stream(&m->model.regs, &regs);
 	end.digest = cpu_to_le64(mock_digest(m));
 	len = mock_stage_rec(s, s->buf, MOCK_REC_REGS, 0, &regs, sizeof(regs));
 	len += mock_stage_rec(s, s->buf + len, MOCK_REC_END, 0, &end, sizeof(end));
@@ -182,10 +183,10 @@ static void mock_no_converge(struct mock_save_file *s)
 
 	if (!s->no_converge_logged) {
 		s->no_converge_logged = true;
-		mock_trace_fault(s->m, "no_converge");
+		mock_event_fault(s->m, "no_converge");
 	}
 	for (i = 0; i < 2; i++)
-		mock_save_track(s, get_random_u32_below(s->m->npages));
+		mock_mark_dirty(s->m, get_random_u32_below(s->m->model.npages));
 }
 
 /* Stage up to a batch of the pages set in @set, clearing them. */
@@ -197,16 +198,19 @@ static size_t mock_stage_pages(struct mock_save_file *s, unsigned long *set,
 	int i;
 
 	for (i = 0; i < MOCK_SAVE_BATCH && *count; i++) {
-		unsigned long page = find_next_bit(set, m->npages, *cursor);
+		unsigned long page = find_next_bit(set, m->model.npages, *cursor);
 		u8 *h = s->buf + i * MOCK_PAGE_REC_SIZE;
 		const u8 *data;
 
-		if (page >= m->npages)
-			page = find_first_bit(set, m->npages);
+		if (page >= m->model.npages)
+			page = find_first_bit(set, m->model.npages);
 		__clear_bit(page, set);
 		(*count)--;
+		/* Sent as it is now: no longer dirty (and not sent twice). */
+		if (set != m->model.dirty && __test_and_clear_bit(page, m->model.dirty))
+			m->model.ndirty--;
 		*cursor = page + 1;
-		data = m->mem + page * MOCK_PAGE_SIZE;
+		data = m->model.mem + page * MOCK_PAGE_SIZE;
 		mock_rec_fill((struct mock_rec_hdr *)h, MOCK_REC_PAGE, 0, page,
 			      MOCK_PAGE_SIZE, mock_page_hash(m, page));
 		if (!s->stop_copy && m->faults.no_converge)
@@ -239,6 +243,7 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	s->seg_off = 0;
 	s->staged = 0;
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);
 	if (s->disabled) {
 		len = -ENODEV;
 	} else if (!s->head_done) {
@@ -248,8 +253,8 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 	} else if (s->n_initial) {
 		len = mock_stage_pages(s, s->initial, &s->n_initial, &initial_cursor);
 		s->buf_initial = true;
-	} else if (s->n_dirty) {
-		len = mock_stage_pages(s, s->dirty, &s->n_dirty, &s->cursor);
+	} else if (m->model.ndirty) {
+		len = mock_stage_pages(s, m->model.dirty, &m->model.ndirty, &s->cursor);
 		s->buf_initial = false;
 	} else if (s->stop_copy && !s->tail_done) {
 		len = mock_stage_tail(s);
@@ -265,13 +270,13 @@ static ssize_t mock_save_stage(struct mock_save_file *s)
 /* A read or ioctl on a data_fd whose session is over: which rule it breaks. */
 static void mock_save_dead_use(struct mock_save_file *s, const char *op)
 {
-	if (mig_breaks_u8(s->sess, READ_ONCE(s->m->save_sess)))
+	if (mig_breaks_u8(s->sess, READ_ONCE(s->m->mig.save_sess)))
 		mock_violation(s->m, MIG_RULE_U8,
 			       "%s on an old saving data_fd while a newer session is live", op);
 	else
 		mock_violation(s->m, MIG_RULE_U9,
 			       "%s on a saving data_fd whose session is over (state=%s)", op,
-			       mig_state_name(READ_ONCE(s->m->mig_state)));
+			       mig_state_name(READ_ONCE(s->m->mig.state)));
 }
 
 /* Faults "corrupt flip": flip bit 0 of the byte at flip_at if just copied. */
@@ -284,7 +289,7 @@ static int mock_save_flip(struct mock_save_file *s, char __user *ubuf, size_t n)
 	ubuf += s->flip_at - s->pos;
 	if (get_user(b, ubuf) || put_user(b ^ 1, ubuf))
 		return -EFAULT;
-	mock_trace_fault(s->m, "corrupt flip offset=%lld", s->flip_at);
+	mock_event_fault(s->m, "corrupt flip offset=%lld", s->flip_at);
 	return 0;
 }
 
@@ -306,20 +311,23 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	ret = mock_fault_data(s->m, "read");
+	if (ret)
+		goto out_unlock;
 	/* Segments may point into device memory: keep it from being freed. */
 	down_read(&s->m->mem_free_sem);
 	s->no_converge_logged = false;
 	short_read = READ_ONCE(s->m->faults.short_read);
 	if (short_read && len > short_read) {
 		len = short_read;
-		mock_trace_fault(s->m, "short_read %zu of %zu", len, want);
+		mock_event_fault(s->m, "short_read %zu of %zu", len, want);
 	}
 	while (len) {
 		struct mock_seg *seg;
 		size_t n;
 
 		if (s->truncate_at >= 0 && s->pos >= s->truncate_at) {
-			mock_trace_fault(s->m, "corrupt truncate offset=%lld", s->truncate_at);
+			mock_event_fault(s->m, "corrupt truncate offset=%lld", s->truncate_at);
 			ret = s->stop_copy ? 0 : -ENOMSG;
 			break;
 		}
@@ -351,11 +359,11 @@ static ssize_t mock_save_read(struct file *filp, char __user *ubuf, size_t len,
 	up_read(&s->m->mem_free_sem);
 	if (done)
 		ret = done;
-	else if (ret == -ENOMSG && mock_bug(ENOMSG_ZERO))
+	else if (ret == -ENOMSG && mock_bug_precopy_eof_for_enomsg())
 		ret = 0;
 out_unlock:
 	mutex_unlock(&s->lock);
-	mock_trace_data(s->name, "read", want, ret, s->sess, READ_ONCE(s->m->save_sess));
+	mock_event_data(s->name, "read", want, ret, s->sess, READ_ONCE(s->m->mig.save_sess));
 	return ret;
 }
 
@@ -381,6 +389,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 	}
 	staged = s->staged;
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);
 	if (s->stop_copy) {
 		ret = -EINVAL;	/* only valid in PRE_COPY and PRE_COPY_P2P */
 	} else {
@@ -388,12 +397,12 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 			(s->head_done ? 0 : mock_stream_head_size(s->minor)) +
 			(u64)s->n_initial * MOCK_PAGE_REC_SIZE;
 		info.dirty_bytes = (s->buf_initial ? 0 : staged) +
-			(u64)s->n_dirty * MOCK_PAGE_REC_SIZE;
+			(u64)mock_save_n_dirty(s) * MOCK_PAGE_REC_SIZE;
 		/*
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
 		 */
-		if (mock_precopy_v2(m) && !mock_bug(ECHO_FLAGS)) {
+		if (mock_precopy_v2(m) && !mock_bug_echoes_precopy_flags()) {
 			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
 			s->reinit = false;
 		}
@@ -405,8 +414,8 @@ out_unlock:
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(arg, &info, minsz))
 		ret = -EFAULT;
-	mock_trace_data(s->name, "precopy_info", minsz, ret, s->sess,
-			READ_ONCE(s->m->save_sess));
+	mock_event_data(s->name, "precopy_info", minsz, ret, s->sess,
+			READ_ONCE(s->m->mig.save_sess));
 	return ret;
 }
 
@@ -423,13 +432,15 @@ static __poll_t mock_save_poll(struct file *filp, struct poll_table_struct *wait
 	__poll_t mask = 0;
 
 	poll_wait(filp, &s->wq, wait);
+	poll_wait(filp, &s->m->model.changed, wait);	/* pages dirtied, REINIT */
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
 		mask = EPOLLERR | EPOLLHUP;
 	} else {
 		mutex_lock(&s->m->mem_lock);
+		mock_save_sync(s);
 		if (s->stop_copy || s->staged || !s->head_done ||
-		    s->n_initial || s->n_dirty)
+		    s->n_initial || s->m->model.ndirty)
 			mask = EPOLLIN | EPOLLRDNORM;
 		mutex_unlock(&s->m->mem_lock);
 	}
@@ -442,7 +453,6 @@ static void mock_save_free(struct mock_save_file *s)
 	put_device(&s->m->core.vdev.device);
 	kvfree(s->buf);
 	bitmap_free(s->initial);
-	bitmap_free(s->dirty);
 	mutex_destroy(&s->lock);
 	kfree(s);
 }
@@ -461,16 +471,6 @@ static const struct file_operations mock_save_fops = {
 	.poll = mock_save_poll,
 	.release = mock_save_release,
 };
-
-/*
- * A STOP_COPY stream begins: the device's state can now be saved whole,
- * and this is the session a destination's SOURCE record will name (X-1).
- */
-static void mock_save_note_stream(struct mock_device *m, struct mock_save_file *s)
-{
-	WRITE_ONCE(m->stream_ns, s->start_ns);
-	mock_log(s->name, "stream save_ns=%llu", s->start_ns);
-}
 
 /**
  * mock_save_start() - begin a save session
@@ -494,14 +494,12 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	strscpy(s->name, pci_name(m->core.pdev), sizeof(s->name));
 	mutex_init(&s->lock);
 	init_waitqueue_head(&s->wq);
-	s->minor = m->stream_minor;
-	s->flip_at = m->faults.flip_at;
-	s->truncate_at = m->faults.truncate_at;
+	s->minor = m->mig.stream_minor;
+	mock_faults_corrupt(m, &s->flip_at, &s->truncate_at);
 	s->start_ns = ktime_get_ns();
 	s->buf = kvmalloc(MOCK_SAVE_BATCH * MOCK_PAGE_REC_SIZE, GFP_KERNEL_ACCOUNT);
-	s->initial = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
-	s->dirty = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
-	if (!s->buf || !s->initial || !s->dirty)
+	s->initial = bitmap_zalloc(m->model.npages, GFP_KERNEL_ACCOUNT);
+	if (!s->buf || !s->initial)
 		goto out_free;
 
 	s->filp = anon_inode_getfile("[mock-vfio-pci-save]", &mock_save_fops, s,
@@ -514,17 +512,17 @@ struct mock_save_file *mock_save_start(struct mock_device *m, bool stop_copy)
 	get_file(s->filp);
 
 	mutex_lock(&m->mem_lock);
-	bitmap_fill(s->initial, m->npages);
-	s->n_initial = m->npages;
+	bitmap_fill(s->initial, m->model.npages);
+	s->n_initial = m->model.npages;
 	s->stop_copy = stop_copy;
-	if (!stop_copy)
-		m->tracking = s;	/* a stopped device dirties nothing */
+	s->reinit_gen = m->model.reinit_gen;
+	mock_dirty_epoch(m, !stop_copy);	/* a stopped device dirties nothing */
 	mutex_unlock(&m->mem_lock);
-	s->sess = ++m->sess_seq;
-	m->save = s;
-	WRITE_ONCE(m->save_sess, s->sess);
+	s->sess = ++m->mig.sess_seq;
+	m->mig.save = s;
+	WRITE_ONCE(m->mig.save_sess, s->sess);
 	if (stop_copy)
-		mock_save_note_stream(m, s);
+		mock_fabric_note_stream(m, s->start_ns);
 	return s;
 
 out_free:
@@ -538,16 +536,17 @@ out_free:
  */
 void mock_save_to_stop_copy(struct mock_device *m)
 {
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 
 	if (!s)		/* only MOCK_BUG_NO_STATE_RESET gets here without one */
 		return;
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);	/* a REINIT before the device stopped counts */
 	s->stop_copy = true;
-	m->tracking = NULL;
+	mock_dirty_stop(m);
 	mutex_unlock(&m->mem_lock);
 	wake_up_interruptible(&s->wq);
-	mock_save_note_stream(m, s);
+	mock_fabric_note_stream(m, s->start_ns);
 }
 
 /**
@@ -562,7 +561,7 @@ void mock_save_to_stop_copy(struct mock_device *m)
  */
 void mock_save_end(struct mock_device *m, bool sync)
 {
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 
 	if (!s)
 		return;
@@ -570,14 +569,13 @@ void mock_save_end(struct mock_device *m, bool sync)
 		mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
 	WRITE_ONCE(s->disabled, true);
-	if (m->tracking == s)
-		m->tracking = NULL;
+	mock_dirty_stop(m);
 	mutex_unlock(&m->mem_lock);
 	if (sync)
 		mutex_unlock(&s->lock);
 	wake_up_interruptible(&s->wq);
-	m->save = NULL;
-	WRITE_ONCE(m->save_sess, 0);
+	m->mig.save = NULL;
+	WRITE_ONCE(m->mig.save_sess, 0);
 	fput(s->filp);
 }
 
@@ -587,7 +585,7 @@ void mock_save_end(struct mock_device *m, bool sync)
  */
 bool mock_save_at_eof(struct mock_device *m)
 {
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 	bool eof;
 
 	if (!s)
@@ -608,18 +606,19 @@ bool mock_save_at_eof(struct mock_device *m)
 u64 mock_save_remaining(struct mock_device *m)
 {
 	u64 tail = mock_stream_tail_size();
-	struct mock_save_file *s = m->save;
+	struct mock_save_file *s = m->mig.save;
 	u64 len;
 
 	if (!s)
-		return mock_stream_head_size(m->stream_minor) +
-		       (u64)m->npages * MOCK_PAGE_REC_SIZE + tail;
+		return mock_stream_head_size(m->mig.stream_minor) +
+		       (u64)m->model.npages * MOCK_PAGE_REC_SIZE + tail;
 
 	mutex_lock(&s->lock);
 	mutex_lock(&m->mem_lock);
+	mock_save_sync(s);
 	len = s->staged +
 	      (s->head_done ? 0 : mock_stream_head_size(s->minor)) +
-	      (u64)(s->n_initial + s->n_dirty) * MOCK_PAGE_REC_SIZE +
+	      (u64)(s->n_initial + mock_save_n_dirty(s)) * MOCK_PAGE_REC_SIZE +
 	      (s->tail_done ? 0 : tail);
 	mutex_unlock(&m->mem_lock);
 	mutex_unlock(&s->lock);

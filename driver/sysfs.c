@@ -21,15 +21,6 @@
 
 u32 mock_default_stream_minor = MOCK_STREAM_MINOR;
 
-bool mock_migration_flags_legal(u32 flags)
-{
-	return flags == VFIO_MIGRATION_STOP_COPY ||
-	       flags == (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P) ||
-	       flags == (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY) ||
-	       flags == (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
-			 VFIO_MIGRATION_PRE_COPY);
-}
-
 static struct mock_device *dev_to_mock(struct device *dev)
 {
 	struct vfio_pci_core_device *core = dev_get_drvdata(dev);
@@ -41,7 +32,7 @@ static struct mock_device *dev_to_mock(struct device *dev)
 static int mock_lock_closed(struct mock_device *m, const char *attr)
 {
 	mutex_lock(&m->state_mutex);
-	if (m->opened) {
+	if (m->mig.opened) {
 		mock_state_mutex_unlock(m);
 		dev_warn_ratelimited(mock_dev(m),
 				     "%s can only change while the device is not open\n", attr);
@@ -53,7 +44,7 @@ static int mock_lock_closed(struct mock_device *m, const char *attr)
 static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", dev_to_mock(dev)->mem_size);
+	return sysfs_emit(buf, "%llu\n", dev_to_mock(dev)->model.mem_size);
 }
 
 static ssize_t mem_size_store(struct device *dev, struct device_attribute *attr,
@@ -97,7 +88,7 @@ static ssize_t migration_flags_store(struct device *dev,
 	ret = kstrtou32(buf, 0, &flags);
 	if (ret)
 		return ret;
-	if (!mock_migration_flags_legal(flags)) {
+	if (!mig_flags_legal(flags)) {
 		dev_warn_ratelimited(dev, "migration_flags %u: must be 1, 3, 5 or 7\n", flags);
 		return -EINVAL;
 	}
@@ -113,7 +104,7 @@ static DEVICE_ATTR_RW(migration_flags);
 static ssize_t stream_minor_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_mock(dev)->stream_minor));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_mock(dev)->mig.stream_minor));
 }
 
 static ssize_t stream_minor_store(struct device *dev,
@@ -133,7 +124,7 @@ static ssize_t stream_minor_store(struct device *dev,
 		return -EINVAL;
 	}
 	mutex_lock(&m->state_mutex);
-	m->stream_minor = minor;	/* applies to the next save session */
+	m->mig.stream_minor = minor;	/* applies to the next save session */
 	mock_state_mutex_unlock(m);
 	return count;
 }
@@ -142,21 +133,21 @@ static DEVICE_ATTR_RW(stream_minor);
 static ssize_t migration_state_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", mig_state_name(READ_ONCE(dev_to_mock(dev)->mig_state)));
+	return sysfs_emit(buf, "%s\n", mig_state_name(READ_ONCE(dev_to_mock(dev)->mig.state)));
 }
 static DEVICE_ATTR_RO(migration_state);
 
 static ssize_t fabric_id_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	return sysfs_emit(buf, "%u\n", dev_to_mock(dev)->fabric_id);
+	return sysfs_emit(buf, "%u\n", dev_to_mock(dev)->fabric.id);
 }
 static DEVICE_ATTR_RO(fabric_id);
 
 static ssize_t group_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_mock(dev)->group));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_mock(dev)->fabric.group));
 }
 
 static ssize_t group_store(struct device *dev, struct device_attribute *attr,
@@ -168,7 +159,7 @@ static ssize_t group_store(struct device *dev, struct device_attribute *attr,
 	ret = kstrtou32(buf, 0, &group);
 	if (ret)
 		return ret;
-	WRITE_ONCE(dev_to_mock(dev)->group, group);
+	WRITE_ONCE(dev_to_mock(dev)->fabric.group, group);
 	return count;
 }
 static DEVICE_ATTR_RW(group);
@@ -188,7 +179,7 @@ static DEVICE_ATTR_RO(dma_logging);
 static ssize_t resume_mem_bytes_show(struct device *dev, struct device_attribute *attr,
 				     char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(dev_to_mock(dev)->resume_mem_bytes));
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(dev_to_mock(dev)->mig.resume_mem_bytes));
 }
 static DEVICE_ATTR_RO(resume_mem_bytes);
 

@@ -48,9 +48,9 @@ TEST_F(dev, get_returns_legal_flags)
 	if (ret == -ENOTTY)
 		SKIP(return, "%s does not support migration (ENOTTY)", selftest_bdf);
 	ASSERT_EQ(0, ret);
-	RULE_EXPECT("feature.flags-legal", vfm_migration_flags_legal(f.mig.flags),
+	RULE_EXPECT("feature.flags-legal", mig_flags_legal(f.mig.flags),
 		    "flags 0x%llx", (unsigned long long)f.mig.flags);
-	EXPECT_TRUE(vfm_migration_flags_legal(f.mig.flags))
+	EXPECT_TRUE(mig_flags_legal(f.mig.flags))
 		TH_LOG("flags 0x%llx are not a legal combination", (unsigned long long)f.mig.flags);
 }
 

@@ -297,7 +297,7 @@ static void *arc_thread(void *arg)
 			op_end(w, OP_SET, err);
 		}));
 		if (dfd >= 0)
-			publish_fd(s, dfd, vfm_fsm_saving(to));
+			publish_fd(s, dfd, mig_state_saving(to));
 		do_get(w);
 		/* Up to 1 ms: a SET storm would starve the data thread. */
 		usleep(rand_r(&w->seed) % 1000);

@@ -34,14 +34,6 @@ FIXTURE_TEARDOWN(mock)
 	vfm_device_close(&self->dev);
 }
 
-static uint32_t state_of(struct vfm_device *dev)
-{
-	uint32_t state = ~0u;
-
-	vfm_get_state(dev, &state);
-	return state;
-}
-
 TEST_F(mock, registers_identify_the_device)
 {
 	char buf[64];
@@ -316,7 +308,7 @@ TEST_F(mock, same_seed_same_state)
 	d2 = mock_rd(&self->dev, MOCK_REG_DIGEST);
 	EXPECT_EQ(d1, d2);
 	EXPECT_EQ(0, mock_rd(&self->dev, MOCK_REG_WL_CTRL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, mock_state_of(&self->dev));
 }
 
 TEST_F(mock, configuration_locked_while_open)

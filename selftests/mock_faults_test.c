@@ -54,7 +54,7 @@ FIXTURE_TEARDOWN(faults)
 	static const char *const off[][2] = {
 		{ "fail_arc", "off" }, { "corrupt", "off" }, { "arc_delay_ms", "0" },
 		{ "read_delay_ms", "0" }, { "short_read", "0" }, { "no_converge", "0" },
-		{ "reject_resume", "0" },
+		{ "reject_resume", "0" }, { "fail_data/probability", "0" },
 	};
 	int d, a;
 	size_t i;
@@ -106,14 +106,6 @@ static const char *fail_arc_shows(const char *bdf)
 	return buf;
 }
 
-static uint32_t state_of(const struct vfm_device *dev)
-{
-	uint32_t state = ~0u;
-
-	vfm_get_state(dev, &state);
-	return state;
-}
-
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -122,33 +114,12 @@ static double ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Save @dev (RUNNING -> STOP_COPY -> read to EOF -> STOP). */
-static int save(const struct vfm_device *dev, void **buf, size_t *len)
-{
-	int fd, ret;
-
-	*buf = NULL;
-	*len = 0;
-	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	if (ret)
-		return ret;
-	ret = vfm_read_all(fd, buf, len);
-	close(fd);
-	return ret ? ret : vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
-}
-
-/* RUNNING -> RESUMING, write, -> STOP; returns the first error. */
+/* mock_load() in one write, the first error of the writes or the SET. */
 static int load(const struct vfm_device *dev, const void *buf, size_t len)
 {
-	int fd, ret, wret;
+	int werr, ret = mock_load(dev, buf, len, 0, &werr);
 
-	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_RESUMING, &fd);
-	if (ret)
-		return ret;
-	wret = vfm_write_all(fd, buf, len, 0);
-	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
-	close(fd);
-	return wret ? wret : ret;
+	return werr ? -werr : ret;
 }
 
 /* An arc fails once with the injected errno; the state stays valid. */
@@ -158,7 +129,7 @@ TEST_F(faults, fail_arc_once)
 
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 1"));
 	EXPECT_EQ(-EIO, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
-	s = state_of(&self->src);
+	s = mock_state_of(&self->src);
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, s);
 	EXPECT_TRUE(fault_logged("fault arc from=RUNNING to=PRE_COPY errno=-5"));
 	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
@@ -179,7 +150,7 @@ TEST_F(faults, fail_arc_into_error)
 					"PRE_COPY_P2P STOP_COPY ETIMEDOUT 1 error"));
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state_of(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, mock_state_of(&self->src));
 	EXPECT_EQ(1, events_of(bdfs[0],
 			       "fault arc from=PRE_COPY_P2P to=STOP_COPY errno=-110 error"));
 	EXPECT_EQ(1, events_of(bdfs[0], "arc from=PRE_COPY_P2P to=STOP_COPY ret=-110"));
@@ -190,9 +161,9 @@ TEST_F(faults, fail_arc_into_error)
 	usleep(100 * 1000);	/* the workload would dirty ~200 pages */
 	EXPECT_EQ(digest, mock_rd(&self->src, MOCK_REG_DIGEST)) TH_LOG("runs in ERROR");
 	EXPECT_EQ(-EINVAL, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state_of(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, mock_state_of(&self->src));
 	ASSERT_EQ(0, vfm_reset(&self->src));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, mock_state_of(&self->src));
 }
 
 TEST_F(faults, arc_delay)
@@ -216,7 +187,7 @@ TEST_F(faults, fail_arc_count)
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(-EBUSY, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL))
 			TH_LOG("failure %d of 3", i + 1);
-		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->src));
+		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, mock_state_of(&self->src));
 		if (i == 0)
 			EXPECT_STREQ("RUNNING RUNNING_P2P 16 2", fail_arc_shows(bdfs[0]));
 	}
@@ -237,9 +208,9 @@ TEST_F(faults, fail_arc_any_and_numbers)
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "ANY STOP 110 2"));
 	EXPECT_STREQ("ANY STOP 110 2", fail_arc_shows(bdfs[0]));
 	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, state_of(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, mock_state_of(&self->src));
 	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, state_of(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, mock_state_of(&self->src));
 	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(2, events_of(bdfs[0], "fault arc from=RUNNING_P2P to=STOP errno=-110"));
 
@@ -248,7 +219,7 @@ TEST_F(faults, fail_arc_any_and_numbers)
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", arc));
 	EXPECT_STREQ("STOP ANY 71 1", fail_arc_shows(bdfs[0]));
 	EXPECT_EQ(-EPROTO, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, state_of(&self->src));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, mock_state_of(&self->src));
 	EXPECT_EQ(1, events_of(bdfs[0], "fault arc from=STOP to=STOP_COPY errno=-71"));
 	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING, NULL));
 }
@@ -296,6 +267,47 @@ TEST_F(faults, read_delay_and_short_read)
 	close(fd);
 }
 
+/*
+ * fail_data, the kernel's fault-injection attributes: the first two read()s
+ * of a saving data_fd fail with EIO and move nothing, so the stream read
+ * after them is whole; likewise the first write() of a resuming one.
+ */
+TEST_F(faults, fail_data_from_the_kernel_framework)
+{
+	void *buf = NULL;	/* vfm_read_all() appends to what it is given */
+	size_t len = 0;
+	char byte;
+	int fd, ret;
+
+	ret = mock_debugfs_write(bdfs[0], "fail_data/probability", "100");
+	if (ret == -ENOENT)
+		SKIP(return, "no fail_data: the kernel has no CONFIG_FAULT_INJECTION_DEBUG_FS");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_data/times", "2"));
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	EXPECT_EQ(-1, read(fd, &byte, 1));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, read(fd, &byte, 1));
+	EXPECT_EQ(EIO, errno);
+	ASSERT_EQ(0, vfm_read_all(fd, &buf, &len));
+	close(fd);
+	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(2, events_of(bdfs[0], "fault fail_data read errno=-5"));
+
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "fail_data/probability", "100"));
+	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "fail_data/times", "1"));
+	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
+	EXPECT_EQ(-1, write(fd, buf, len));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(0, vfm_write_all(fd, buf, len, 0));
+	EXPECT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_STOP, NULL))
+		TH_LOG("the stream read after two failed read()s is whole");
+	close(fd);
+	EXPECT_EQ(1, events_of(bdfs[1], "fault fail_data write errno=-5"));
+	mock_debugfs_write(bdfs[1], "fail_data/probability", "0");
+	free(buf);
+}
+
 /* read_delay_ms also delays each write() of a resuming data_fd. */
 TEST_F(faults, write_delay)
 {
@@ -304,7 +316,7 @@ TEST_F(faults, write_delay)
 	void *buf;
 	int n;
 
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "read_delay_ms", "100"));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	EXPECT_EQ(0, load(&self->dst, buf, len));
@@ -325,7 +337,7 @@ TEST_F(faults, corrupt_flip_rejected_by_destination)
 
 	/* Into the first PAGE payload: after HEADER, SOURCE and a record header. */
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "flip 300"));
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	EXPECT_TRUE(fault_logged("fault corrupt flip offset=300"));
 	EXPECT_EQ(-EBADMSG, load(&self->dst, buf, len));
 	ASSERT_EQ(0, vfm_reset(&self->dst));
@@ -339,7 +351,7 @@ TEST_F(faults, corrupt_truncate_rejected_by_destination)
 	void *buf;
 
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "truncate 10000"));
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	EXPECT_EQ(10000, len);
 	EXPECT_GE(events_of(bdfs[0], "fault corrupt truncate offset=10000"), 1);
 	EXPECT_EQ(-ENODATA, load(&self->dst, buf, len));
@@ -381,10 +393,10 @@ TEST_F(faults, reject_resume)
 	void *buf;
 
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "reject_resume", "1"));
 	EXPECT_EQ(-EREMOTEIO, load(&self->dst, buf, len));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, state_of(&self->dst));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, mock_state_of(&self->dst));
 	EXPECT_TRUE(fault_logged("fault reject_resume"));
 	ASSERT_EQ(0, vfm_reset(&self->dst));
 	EXPECT_EQ(0, load(&self->dst, buf, len));	/* one shot */

@@ -70,6 +70,31 @@ FIXTURE_TEARDOWN(two)
 #define EXPECT_NO_VIOLATION() \
 	EXPECT_EQ(0, mock_violations("total"))
 
+/*
+ * The P-5 message is the longest the driver has (it names two devices and
+ * two states): the last one in the violations ring arrives whole, every
+ * field up to the end of the line.
+ */
+#define EXPECT_WHOLE_P5(target, initiator) do {					\
+	char _buf[64 * 1024], *_l, _dev[32], _ini[32], _ist[16], _st[16];	\
+	unsigned int _dropped;							\
+	int _end = 0;								\
+										\
+	ASSERT_EQ(0, mock_debugfs_read(NULL, "violations", _buf, sizeof(_buf)));	\
+	_l = strrchr(_buf, '\n');						\
+	ASSERT_NE(NULL, _l);							\
+	*_l = '\0';								\
+	_l = strrchr(_buf, '\n') ? strrchr(_buf, '\n') + 1 : _buf;		\
+	ASSERT_EQ(5, sscanf(_l, "%*u %*u %31s violation rule=P-5 p2p into a stopped device: " \
+			    "initiator=%31s initiator_state=%15s state=%15s dropped=%u%n", \
+			    _dev, _ini, _ist, _st, &_dropped, &_end)) TH_LOG("%s", _l);	\
+	EXPECT_EQ(strlen(_l), (size_t)_end) TH_LOG("more after dropped=: %s", _l);	\
+	EXPECT_STREQ(target, _dev);						\
+	EXPECT_STREQ(initiator, _ini);						\
+	EXPECT_STREQ("STOP", _st);						\
+	EXPECT_GT(_dropped, 0);							\
+} while (0)
+
 static void set(struct __test_metadata *_metadata, struct vfm_device *dev,
 		uint32_t state, int *fd)
 {
@@ -138,6 +163,7 @@ TEST_F(two, p5_p2p_into_stopped_device)
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
 	EXPECT_GT(mock_rd(&self->a, MOCK_REG_P2P_DROPPED), 0);
 	EXPECT_ONLY_RULE("P-5");
+	EXPECT_WHOLE_P5(bdfs[1], bdfs[0]);
 }
 
 /*
@@ -416,27 +442,48 @@ static int put(const char *path, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
-/* The tracepoints under events/mock_vfio_pci record an arc and a fault. */
-TEST_F(two, tracepoints_record_arc_and_fault)
+/* Lines of @buf that contain @what. */
+static int count_lines(const char *buf, const char *what)
 {
-	char *buf = malloc(1 << 20), want[128];
-	int fd;
+	const char *p = buf;
+	int n = 0;
+
+	while ((p = strstr(p, what))) {
+		n++;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+	}
+	return n;
+}
+
+/*
+ * The tracepoints under events/mock_vfio_pci are the one source of events:
+ * they record arcs, SETs and faults with their states by name, and the
+ * event ring holds exactly the events the tracepoints fired.
+ */
+TEST_F(two, tracepoints_are_the_event_source)
+{
+	char *buf = malloc(1 << 20), *ring = malloc(1 << 20), want[160];
+	int fd, traced, ringed;
 	ssize_t n, got = 0;
 
 	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, ring);
 	if (access(TRACEFS "/events", F_OK)) {
 		free(buf);
+		free(ring);
 		SKIP(return, "tracefs is not mounted at " TRACEFS);
 	}
-	if (access(TRACEFS "/events/mock_vfio_pci/enable", F_OK)) {
-		free(buf);
-		SKIP(return, "no " TRACEFS "/events/mock_vfio_pci: the module has no tracepoints");
-	}
+	ASSERT_EQ(0, access(TRACEFS "/events/mock_vfio_pci/enable", F_OK))
+		TH_LOG("no " TRACEFS "/events/mock_vfio_pci: the module has no tracepoints");
 	ASSERT_EQ(0, put(TRACEFS "/trace", ""));	/* empty the buffer */
 	ASSERT_EQ(0, put(TRACEFS "/events/mock_vfio_pci/enable", "1"));
+	mock_monitor_clear();
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
 	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING_P2P STOP EIO 1"));
 	EXPECT_EQ(-EIO, vfm_set_state(&self->a, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, mock_debugfs_read(NULL, "events", ring, 1 << 20));
 	put(TRACEFS "/events/mock_vfio_pci/enable", "0");
 	mock_debugfs_write(bdfs[0], "fail_arc", "off");
 
@@ -446,16 +493,23 @@ TEST_F(two, tracepoints_record_arc_and_fault)
 		got += n;
 	buf[got] = '\0';
 	close(fd);
-	snprintf(want, sizeof(want), "mock_arc: %s arc %u->%u ret=0", bdfs[0],
-		 VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RUNNING_P2P);
+	snprintf(want, sizeof(want), "mock_arc: %s from=RUNNING to=RUNNING_P2P ret=0", bdfs[0]);
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
-	snprintf(want, sizeof(want), "mock_arc: %s arc %u->%u ret=-5", bdfs[0],
-		 VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_STOP);
+	snprintf(want, sizeof(want), "mock_arc: %s from=RUNNING_P2P to=STOP ret=-5", bdfs[0]);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
+	snprintf(want, sizeof(want), "mock_set: %s from=RUNNING_P2P to=STOP ret=-5", bdfs[0]);
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
 	snprintf(want, sizeof(want), "mock_fault: %s arc from=RUNNING_P2P to=STOP errno=-5",
 		 bdfs[0]);
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no \"%s\" in the trace", want);
+
+	/* Every event line of the ring has its tracepoint line, and no more. */
+	traced = count_lines(buf, ": mock_");
+	ringed = count_lines(ring, " ");
+	EXPECT_EQ(ringed, traced) TH_LOG("ring:\n%s\ntrace:\n%s", ring, buf);
+	EXPECT_GE(traced, 5);	/* 2 arcs, 2 SETs, 1 fault */
 	free(buf);
+	free(ring);
 }
 
 int main(int argc, char *argv[])

@@ -23,50 +23,6 @@
 
 static const char *bdf_src, *bdf_dst;
 
-static uint32_t state_of(const struct vfm_device *dev)
-{
-	uint32_t state = ~0u;
-
-	vfm_get_state(dev, &state);
-	return state;
-}
-
-/* RUNNING -> STOP_COPY, read to EOF, -> STOP.  Returns 0 or -errno. */
-static int save(const struct vfm_device *dev, void **buf, size_t *len)
-{
-	int fd, ret;
-
-	*buf = NULL;
-	*len = 0;
-	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	if (ret)
-		return ret;
-	ret = vfm_read_all(fd, buf, len);
-	close(fd);
-	if (!ret)
-		ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
-	return ret;
-}
-
-/*
- * RUNNING -> RESUMING, write @buf in @chunk-byte writes, -> STOP.  *write_err
- * gets the errno of the first failed write (0 if none); returns the result
- * of leaving RESUMING.
- */
-static int load(const struct vfm_device *dev, const void *buf, size_t len,
-		size_t chunk, int *write_err)
-{
-	int fd, ret;
-
-	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_RESUMING, &fd);
-	if (ret)
-		return ret;
-	*write_err = -vfm_write_all(fd, buf, len, chunk);
-	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
-	close(fd);
-	return ret;
-}
-
 static int sysfs_set(const char *bdf, const char *attr, const char *val, char *old)
 {
 	int ret = old ? mock_sysfs_read(bdf, attr, old, 32) : 0;
@@ -149,12 +105,12 @@ TEST_F(pair, round_trip_stop_copy)
 	ASSERT_EQ(0, vfm_data_size(&self->src, &size));
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING, NULL));
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	EXPECT_EQ(size, len) TH_LOG("MIG_DATA_SIZE said %llu", (unsigned long long)size);
 	EXPECT_EQ(digest, mock_rd(&self->src, MOCK_REG_DIGEST));
 
 	ASSERT_NE(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
-	ASSERT_EQ(0, load(&self->dst, buf, len, 0, &write_err));
+	ASSERT_EQ(0, mock_load(&self->dst, buf, len, 0, &write_err));
 	EXPECT_EQ(0, write_err);
 	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
 	EXPECT_EQ(777, mock_rd(&self->dst, MOCK_REG_WL_RATE));
@@ -180,7 +136,7 @@ TEST_F(pair, restores_in_place)
 	scribble(&self->src);
 	scribble(&self->dst);
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
 	/* MEM_ADDR is where scribble() left it, in range: the window is closed. */
 	EXPECT_EQ(0xffffffff, mock_rd(&self->dst, MOCK_REG_MEM_DATA));
@@ -212,12 +168,12 @@ TEST_F(pair, round_trip_any_segmentation)
 
 	scribble(&self->src);
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		if (chunks[i] < 31 && len > (1 << 20))
 			continue;	/* byte-sized writes of 16 MiB take too long */
 		ASSERT_EQ(0, vfm_reset(&self->dst));
-		ASSERT_EQ(0, load(&self->dst, buf, len, chunks[i], &write_err))
+		ASSERT_EQ(0, mock_load(&self->dst, buf, len, chunks[i], &write_err))
 			TH_LOG("write size %zu", chunks[i]);
 		EXPECT_EQ(0, write_err);
 		EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
@@ -270,7 +226,7 @@ TEST_F(pair, round_trip_precopy_with_workload)
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
 
-	ASSERT_EQ(0, load(&self->dst, buf, len, 0, &write_err));
+	ASSERT_EQ(0, mock_load(&self->dst, buf, len, 0, &write_err));
 	EXPECT_EQ(0, write_err);
 	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
 	/* Both continue the same workload from the same PRNG state. */
@@ -335,7 +291,7 @@ static void reinit_round_trip(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, drain(fd, &buf, &len, &cap));
 	close(fd);
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, load(&self->dst, buf, len, 0, &write_err));
+	ASSERT_EQ(0, mock_load(&self->dst, buf, len, 0, &write_err));
 	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
 	free(buf);
 }
@@ -365,7 +321,7 @@ TEST_F(pair, previous_minor_version)
 	ASSERT_EQ(0, sysfs_set(bdf_src, "stream_minor", "0", old));
 	scribble(&self->src);
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	mock_sysfs_write(bdf_src, "stream_minor", old);
 
 	n = ms_split(buf, len, recs, 8, NULL);
@@ -375,7 +331,7 @@ TEST_F(pair, previous_minor_version)
 	EXPECT_EQ(0, le16toh(hdr.minor));
 	for (i = 0; i < 8; i++)
 		EXPECT_NE(MOCK_REC_SOURCE, recs[i].type);
-	ASSERT_EQ(0, load(&self->dst, buf, len, 0, &write_err));
+	ASSERT_EQ(0, mock_load(&self->dst, buf, len, 0, &write_err));
 	EXPECT_EQ(digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
 	free(buf);
 }
@@ -388,14 +344,14 @@ TEST_F(pair, foreign_configuration_refused)
 	size_t len;
 	void *buf;
 
-	ASSERT_EQ(0, save(&self->src, &buf, &len));
+	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	vfm_device_close(&self->dst);
 	ASSERT_EQ(0, mock_sysfs_read(bdf_dst, "mem_size", other, sizeof(other)));
 	snprintf(other, sizeof(other), "%llu", strtoull(other, NULL, 0) * 2);
 	ASSERT_EQ(0, sysfs_set(bdf_dst, "mem_size", other, self->resized ? NULL : self->old_dst));
 	self->resized = true;
 	ASSERT_EQ(0, vfm_device_open(bdf_dst, &self->dst));
-	EXPECT_EQ(-ENODATA, load(&self->dst, buf, len, 0, &write_err));
+	EXPECT_EQ(-ENODATA, mock_load(&self->dst, buf, len, 0, &write_err));
 	EXPECT_EQ(EINVAL, write_err);
 	free(buf);
 }
@@ -615,7 +571,7 @@ FIXTURE_SETUP(bad)
 	/* A destination with a state of its own, given up at RESUMING. */
 	scribble(&self->dst);
 	self->digest = mock_rd(&self->src, MOCK_REG_DIGEST);
-	ASSERT_EQ(0, save(&self->src, &good, &self->len));
+	ASSERT_EQ(0, mock_save(&self->src, &good, &self->len));
 	self->good = good;
 	self->buf = malloc(2 * self->len + 2 * MOCK_STREAM_MAX_PAYLOAD);
 	ASSERT_NE(NULL, self->buf);
@@ -666,15 +622,15 @@ TEST_F(bad, rejected_with_documented_errno)
 		 * up nor the part of the stream applied.  The session stays
 		 * refused, even given the rest of a good stream; reset recovers.
 		 */
-		EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, state_of(&self->dst));
+		EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, mock_state_of(&self->dst));
 		EXPECT_EQ(self->reset_digest, mock_rd(&self->dst, MOCK_REG_DIGEST));
 		EXPECT_EQ(-EIO, vfm_write_all(fd, self->good, self->len, 0));
 		EXPECT_EQ(-variant->stop_errno,
 			  vfm_set_state(&self->dst, VFIO_DEVICE_STATE_STOP, NULL));
 		close(fd);
 		ASSERT_EQ(0, vfm_reset(&self->dst));
-		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state_of(&self->dst));
-		ASSERT_EQ(0, load(&self->dst, self->good, self->len, 0, &ret));
+		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, mock_state_of(&self->dst));
+		ASSERT_EQ(0, mock_load(&self->dst, self->good, self->len, 0, &ret));
 	} else {
 		close(fd);
 	}

@@ -65,6 +65,19 @@ static inline const char *mig_state_name(__u32 state)
 	return state <= VFIO_DEVICE_STATE_PRE_COPY_P2P ? name[state] : "INVALID";
 }
 
+/*
+ * The VFIO_MIGRATION_* flags a device may report: STOP_COPY, alone or with
+ * P2P, PRE_COPY or both ("The combination ... must be one of").
+ */
+static inline int mig_flags_legal(__u64 flags)
+{
+	const __u64 sc = VFIO_MIGRATION_STOP_COPY;
+
+	return flags == sc || flags == (sc | VFIO_MIGRATION_P2P) ||
+	       flags == (sc | VFIO_MIGRATION_PRE_COPY) ||
+	       flags == (sc | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY);
+}
+
 /* State groups of the reference's trace model. */
 static inline int mig_state_initiating(__u32 s)	/* may initiate P2P */
 {

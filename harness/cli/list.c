@@ -14,15 +14,9 @@
 
 static const char *driver_of(const char *bdf, char *buf, size_t len)
 {
-	char link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(link, buf, len - 1);
-	if (n < 0)
+	if (vfm_current_driver(bdf, buf, len) || !buf[0])
 		return "(none)";
-	buf[n] = '\0';
-	return basename(buf);
+	return buf;
 }
 
 int cmd_list(int argc, char **argv)
@@ -31,7 +25,8 @@ int cmd_list(int argc, char **argv)
 	int i, ret = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: vfio-migrate list BDF...\n");
+		fprintf(stderr, "usage: vfio-migrate list DEVICE...\n"
+			"  DEVICE: " VFM_DEVICE_NAME_HELP "\n");
 		return 2;
 	}
 	printf("%-14s %-16s %-6s %s\n", "DEVICE", "DRIVER", "GROUP", "MIGRATION");

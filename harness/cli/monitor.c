@@ -38,7 +38,7 @@ void mon_snap_again(struct mon_snap *after, const struct mon_snap *before)
 
 struct by_rule {
 	const struct mon_snap *s;
-	uint64_t rule[MON_MAX_DEVICES][VFM_MON_NRULES];
+	uint64_t rule[MON_MAX_DEVICES][MIG_RULE_NR_MONITOR];
 };
 
 static void count_one(const char *bdf, int rule, void *arg)
@@ -56,7 +56,7 @@ static json_object *rules_json(const uint64_t *rule)
 	json_object *o = json_object_new_object();
 	int i;
 
-	for (i = 0; i < VFM_MON_NRULES; i++)
+	for (i = 0; i < MIG_RULE_NR_MONITOR; i++)
 		json_object_object_add(o, mig_rule_id(i), json_object_new_int64(rule[i]));
 	return o;
 }
@@ -89,7 +89,7 @@ static bool cleared(const struct mon_snap *b, const struct mon_snap *a)
 void mon_report(json_object *r, const struct mon_snap *b, const struct mon_snap *a)
 {
 	json_object *mon = json_object_new_object(), *devs, *list, *key;
-	uint64_t delta[VFM_MON_NRULES];
+	uint64_t delta[MIG_RULE_NR_MONITOR];
 	struct by_rule *br;
 	unsigned int i;
 	size_t k;
@@ -109,7 +109,7 @@ void mon_report(json_object *r, const struct mon_snap *b, const struct mon_snap 
 	br->s = a;
 	vfm_mon_walk(b->seq, &(int64_t){ -1 }, count_one, br);
 	json_object_object_add(mon, "available", json_object_new_boolean(true));
-	for (j = 0; j < VFM_MON_NRULES; j++)
+	for (j = 0; j < MIG_RULE_NR_MONITOR; j++)
 		delta[j] = a->c.rule[j] - b->c.rule[j];
 	json_object_object_add(mon, "rules", rules_json(delta));
 	json_object_object_add(mon, "total", json_object_new_int64(a->c.total - b->c.total));

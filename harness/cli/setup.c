@@ -38,29 +38,46 @@ int cmd_setup(int argc, char **argv)
 		{}
 	};
 	const char *driver = MOCK_VFIO_PCI_DRIVER_NAME, *params = "";
-	char module[PATH_MAX] = "";
+	char module[PATH_MAX] = "", name[VFM_NAME_LEN];
+	bool only_mdevs = true, chose = false;
 	int c, i, ret;
 
 	while ((c = getopt_long(argc, argv, "m:p:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			snprintf(module, sizeof(module), "%s", optarg);
+			chose = true;
 			break;
 		case 'p':
 			params = optarg;
 			break;
 		case 'd':
 			driver = optarg;
+			chose = true;
 			break;
 		default:
 			fprintf(stderr,
-				"usage: vfio-migrate setup [--module KO] [--params \"P=V ...\"] [--driver NAME] BDF...\n"
+				"usage: vfio-migrate setup [--module KO] [--params \"P=V ...\"] [--driver NAME] DEVICE...\n"
 				"  Loads vfio-pci-core and mock-vfio-pci, or the module NAME (with\n"
-				"  libkmod), and binds each BDF to NAME (default %s) through\n"
-				"  driver_override.\n",
+				"  libkmod), and binds each PCI DEVICE to NAME (default %s) through\n"
+				"  driver_override.  A mediated device (mdev) is bound by its parent's\n"
+				"  driver when it is created: setup checks that it is a VFIO device, and\n"
+				"  loads nothing unless asked to.\n"
+				"  DEVICE: " VFM_DEVICE_NAME_HELP "\n",
 				MOCK_VFIO_PCI_DRIVER_NAME);
 			return c == 'h' ? 0 : 2;
 		}
+	}
+	for (i = optind; i < argc; i++)
+		if (vfm_parse_device(argv[i], name, sizeof(name)) || !vfm_is_mdev(name))
+			only_mdevs = false;
+	if (optind >= argc)
+		only_mdevs = false;
+	if (only_mdevs && !chose) {
+		for (i = optind; i < argc; i++)
+			if (vfm_bind(argv[i], driver))
+				return 1;
+		return 0;
 	}
 	if (!module[0])
 		default_module_path(module, sizeof(module));
@@ -87,7 +104,7 @@ int cmd_unbind(int argc, char **argv)
 	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: vfio-migrate unbind BDF...\n");
+		fprintf(stderr, "usage: vfio-migrate unbind DEVICE...\n");
 		return 2;
 	}
 	for (i = 1; i < argc; i++)

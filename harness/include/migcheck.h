@@ -183,5 +183,11 @@ int mc_check(const struct mc_events *e, struct mc_result *res);
 
 /* The per-rule table of Documentation/migcheck.rst. */
 void mc_print(FILE *f, const struct mc_result *res);
+/*
+ * The same as one JSON object: {"rules": [{"rule", "verdict" (PASS, FAIL,
+ * n/a), "found", "monitor", "first" (null unless FAIL), "expected" (with
+ * @expect: FAIL or "not FAIL")}, ...], "devices", "events"}.  0 or -1.
+ */
+int mc_print_json(FILE *f, const struct mc_result *res, const bool *expect);
 
 #endif /* MIGCHECK_H */

@@ -28,8 +28,6 @@ struct ms_rec {
 long ms_split(const uint8_t *buf, size_t len, struct ms_rec *recs, size_t max,
 	      size_t *bad_off);
 
-/* True if the record's header and payload checksums match. */
-int ms_rec_intact(const uint8_t *buf, const struct ms_rec *rec);
 
 /* Recompute the checksums of the record at @off after editing it. */
 void ms_reseal(uint8_t *buf, size_t off);

@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The rules driver, harness and checker share: mig_flags_legal(), ... */
+#include "mock_vfio_rules.h"
+
 struct vfio_precopy_info;	/* <linux/vfio.h> */
 struct vfio_device_feature_dma_logging_range;
 
@@ -30,8 +33,10 @@ enum vfm_iommu_mode {
 };
 
 /* An open VFIO device: its device fd and what it was opened through. */
+#define VFM_NAME_LEN 40	/* a PCI address or an mdev UUID, with its NUL */
+
 struct vfm_device {
-	char bdf[32];		/* PCI address, e.g. 0000:01:00.0 */
+	char bdf[VFM_NAME_LEN];	/* its canonical name (vfm_parse_device()): PCI address or mdev UUID */
 	int container_fd;	/* group mode, else -1 */
 	int group_fd;		/* group mode, else -1 */
 	int fd;
@@ -90,9 +95,6 @@ int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags);
 
 /* VFIO_DEVICE_FEATURE_MIGRATION: the device's VFIO_MIGRATION_* flags. */
 int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags);
-/* True if @flags is one of the four combinations the uAPI defines. */
-bool vfm_migration_flags_legal(uint64_t flags);
-
 /*
  * Migration state and data transfer (state.c).  Thin wrappers of the uAPI.
  * The calls a caller may make on purpose to provoke an error (SET, PRECOPY
@@ -148,11 +150,25 @@ int vfm_fsm_path(uint64_t flags, uint32_t cur, uint32_t to, uint32_t *path, size
 bool vfm_fsm_request_ok(uint64_t flags, uint32_t cur, uint32_t to);
 /* Whether a successful SET of @to from @cur returns a new data_fd. */
 bool vfm_fsm_returns_fd(uint32_t cur, uint32_t to);
-/* True for PRE_COPY, PRE_COPY_P2P and STOP_COPY, which share one data_fd. */
-bool vfm_fsm_saving(uint32_t state);
 
 /* Normalise "1:0.0" or "0000:01:00.0" to the full form; -EINVAL if malformed. */
 int vfm_parse_bdf(const char *in, char *out, unsigned long outlen);
+/*
+ * A device as a user names it, for every tool and test: a PCI address
+ * (DDDD:BB:SS.F or BB:SS.F), a mediated device's UUID, or the sysfs
+ * directory of either (/sys/bus/pci/devices/BDF, /sys/bus/mdev/devices/UUID
+ * or the /sys/devices/... path they link to).  @out gets the canonical name
+ * (the PCI address, or the UUID in lower case); -EINVAL if @in is none of
+ * these.  Only a path is looked up: an address or UUID may name no device.
+ */
+int vfm_parse_device(const char *in, char *out, size_t outlen);
+/* Whether canonical name @name is an mdev's (a UUID) rather than a PCI address. */
+bool vfm_is_mdev(const char *name);
+/* /sys/bus/pci/devices/NAME or /sys/bus/mdev/devices/NAME, then /@sub if any. */
+int vfm_sysfs_path(const char *name, const char *sub, char *buf, size_t len);
+/* The usage text for a device name, for error messages. */
+#define VFM_DEVICE_NAME_HELP \
+	"a PCI address DDDD:BB:SS.F, an mdev UUID, or its /sys/bus/{pci,mdev}/devices/ path"
 
 /* Module loading (libkmod) and driver binding (driver_override). */
 int vfm_load_modules(const char *module_path, const char *params);

@@ -17,13 +17,12 @@
 
 #define VFM_MON_DIR		"/sys/kernel/debug/mock-vfio-pci"
 /* The rules the monitor counts, in the order of the "counters" file. */
-#define VFM_MON_NRULES		MIG_RULE_NR_MONITOR
 
 /* Index of @rule ("P-1") among them, or -1. */
 int vfm_mon_rule_index(const char *rule);
 
 struct vfm_mon_counters {
-	uint64_t rule[VFM_MON_NRULES];
+	uint64_t rule[MIG_RULE_NR_MONITOR];
 	uint64_t total;
 };
 
@@ -39,7 +38,5 @@ int vfm_mon_read_device(const char *bdf, uint64_t *count);
  */
 int vfm_mon_walk(int64_t after_seq, int64_t *last_seq,
 		 void (*fn)(const char *bdf, int rule, void *arg), void *arg);
-/* Write to "clear": forget every event, zero every counter.  0 or -errno. */
-int vfm_mon_clear(void);
 
 #endif /* VFMMON_H */

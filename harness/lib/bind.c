@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Binding a PCI function to a driver through driver_override, the way the
- * upstream VFIO selftests' setup script does, and undoing it.
+ * upstream VFIO selftests' setup script does, and undoing it.  A mediated
+ * device has no driver_override: its parent's mdev driver binds it when it
+ * is created, so for an mdev binding checks that, and unbinding is a no-op.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +41,7 @@ int vfm_current_driver(const char *bdf, char *name, size_t len)
 	char link[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", bdf);
+	vfm_sysfs_path(bdf, "driver", link, sizeof(link));
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0) {
 		if (errno != ENOENT)
@@ -82,19 +84,44 @@ static int unbind_current(const char *bdf)
 	ret = vfm_current_driver(bdf, drv, sizeof(drv));
 	if (ret || !drv[0])
 		return ret;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+	vfm_sysfs_path(bdf, "driver/unbind", path, sizeof(path));
 	return write_sysfs(bdf, path, bdf);
+}
+
+/* An mdev is bound by its parent's mdev driver: check it is, to a VFIO one. */
+static int mdev_check_bound(const char *name)
+{
+	char drv[NAME_MAX + 1], path[PATH_MAX];
+	int ret;
+
+	vfm_sysfs_path(name, NULL, path, sizeof(path));
+	if (access(path, F_OK)) {
+		vfm_err(name, "no such mediated device (no %s)", path);
+		return -ENODEV;
+	}
+	ret = vfm_current_driver(name, drv, sizeof(drv));
+	if (ret)
+		return ret;
+	vfm_sysfs_path(name, "vfio-dev", path, sizeof(path));
+	if (!drv[0] || access(path, F_OK)) {
+		vfm_err(name, "the mediated device is not bound to a VFIO mdev driver (%s%s); an mdev is bound by its parent's driver when it is created",
+			drv[0] ? "its driver: " : "no driver", drv);
+		return -ENODEV;
+	}
+	return 0;
 }
 
 int vfm_bind(const char *bdf_in, const char *driver)
 {
-	char bdf[32], drv[NAME_MAX + 1], path[PATH_MAX];
+	char bdf[VFM_NAME_LEN], drv[NAME_MAX + 1], path[PATH_MAX];
 	int ret;
 
-	if (vfm_parse_bdf(bdf_in, bdf, sizeof(bdf))) {
-		vfm_err(bdf_in, "not a PCI address (expected DDDD:BB:SS.F)");
+	if (vfm_parse_device(bdf_in, bdf, sizeof(bdf))) {
+		vfm_err(bdf_in, "not a device name (expected " VFM_DEVICE_NAME_HELP ")");
 		return -EINVAL;
 	}
+	if (vfm_is_mdev(bdf))
+		return mdev_check_bound(bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
 	if (access(path, F_OK)) {
 		vfm_err(bdf, "no such PCI device");
@@ -136,13 +163,15 @@ int vfm_bind(const char *bdf_in, const char *driver)
 
 int vfm_unbind(const char *bdf_in)
 {
-	char bdf[32], path[PATH_MAX];
+	char bdf[VFM_NAME_LEN], path[PATH_MAX];
 	int ret;
 
-	if (vfm_parse_bdf(bdf_in, bdf, sizeof(bdf))) {
-		vfm_err(bdf_in, "not a PCI address (expected DDDD:BB:SS.F)");
+	if (vfm_parse_device(bdf_in, bdf, sizeof(bdf))) {
+		vfm_err(bdf_in, "not a device name (expected " VFM_DEVICE_NAME_HELP ")");
 		return -EINVAL;
 	}
+	if (vfm_is_mdev(bdf))
+		return 0;	/* it stays with its parent's driver */
 	ret = unbind_current(bdf);
 	if (ret)
 		return ret;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Opening a device by PCI address: through the VFIO group/container API with
+ * Opening a device by name (a PCI address or an mdev UUID, devname.c): through the VFIO group/container API with
  * a type1v2 IOMMU, or through iommufd and the VFIO device cdev (iommufd.c),
  * as $VFIOMIG_IOMMU or the caller chooses.  DMA mapping for either.
  */
@@ -44,12 +44,15 @@ static int group_of(const char *bdf)
 	char link[PATH_MAX], target[PATH_MAX];
 	ssize_t len;
 
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	vfm_sysfs_path(bdf, "iommu_group", link, sizeof(link));
 	len = readlink(link, target, sizeof(target) - 1);
 	if (len < 0 && errno == ENOENT) {
-		snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s", bdf);
+		vfm_sysfs_path(bdf, NULL, link, sizeof(link));
 		if (access(link, F_OK))
-			vfm_err(bdf, "no such PCI device");
+			vfm_err(bdf, "no such %s (no %s)",
+				vfm_is_mdev(bdf) ? "mediated device" : "PCI device", link);
+		else if (vfm_is_mdev(bdf))
+			vfm_err(bdf, "the mediated device has no IOMMU group: it is not a VFIO device (is its parent's mdev driver loaded?)");
 		else
 			vfm_err(bdf, "the device has no IOMMU group (is an IOMMU enabled?)");
 		return -ENODEV;
@@ -187,9 +190,9 @@ int vfm_device_open_mode(const char *bdf, enum vfm_iommu_mode mode, struct vfm_d
 
 	memset(dev, 0, sizeof(*dev));
 	dev->container_fd = dev->group_fd = dev->fd = dev->iommufd = -1;
-	ret = vfm_parse_bdf(bdf, dev->bdf, sizeof(dev->bdf));
+	ret = vfm_parse_device(bdf, dev->bdf, sizeof(dev->bdf));
 	if (ret) {
-		vfm_err(bdf, "not a PCI address (expected DDDD:BB:SS.F)");
+		vfm_err(bdf, "not a device name (expected " VFM_DEVICE_NAME_HELP ")");
 		return ret;
 	}
 	if (mode == VFM_IOMMU_DEFAULT) {

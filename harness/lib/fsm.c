@@ -61,17 +61,6 @@ bool vfm_fsm_state_requestable(uint64_t flags, uint32_t state)
 }
 
 /*
- * "PRE_COPY, PRE_COPY_P2P and STOP_COPY form the "saving group" of states
- * which share a data transfer session."
- */
-bool vfm_fsm_saving(uint32_t state)
-{
-	return state == VFIO_DEVICE_STATE_PRE_COPY ||
-	       state == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
-	       state == VFIO_DEVICE_STATE_STOP_COPY;
-}
-
-/*
  * The single arcs.  The uAPI describes each arc under a heading "FROM -> TO";
  * an arc exists when both its states are supported.  The uAPI also says the
  * P2P states "behave as though the device was fully running if not
@@ -147,9 +136,9 @@ static bool interior_ok(uint32_t cur, uint32_t to, uint32_t s)
 {
 	if (s == VFIO_DEVICE_STATE_RESUMING)
 		return false;
-	if (vfm_fsm_saving(cur) && vfm_fsm_saving(to))
-		return vfm_fsm_saving(s);
-	return !vfm_fsm_saving(s);
+	if (mig_state_saving(cur) && mig_state_saving(to))
+		return mig_state_saving(s);
+	return !mig_state_saving(s);
 }
 
 /* "Select the shortest path": breadth-first search over the single arcs. */
@@ -205,7 +194,7 @@ bool vfm_fsm_request_ok(uint64_t flags, uint32_t cur, uint32_t to)
  */
 bool vfm_fsm_returns_fd(uint32_t cur, uint32_t to)
 {
-	if (vfm_fsm_saving(to))
-		return !vfm_fsm_saving(cur);
+	if (mig_state_saving(to))
+		return !mig_state_saving(cur);
 	return to == VFIO_DEVICE_STATE_RESUMING && cur != VFIO_DEVICE_STATE_RESUMING;
 }

@@ -3,7 +3,7 @@
  * Opening a device through iommufd and the VFIO device cdev (Linux 6.6+
  * with CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV), the path modern VMMs use:
  *
- *   /sys/bus/pci/devices/BDF/vfio-dev/vfioN -> open /dev/vfio/devices/vfioN
+ *   /sys/bus/{pci,mdev}/devices/NAME/vfio-dev/vfioN -> open /dev/vfio/devices/vfioN
  *   open /dev/iommu
  *   VFIO_DEVICE_BIND_IOMMUFD      the device fd joins the iommufd context
  *   IOMMU_IOAS_ALLOC              an I/O address space
@@ -33,9 +33,9 @@ int vfm_iommufd_available(const char *bdf, char *why, size_t len)
 	glob_t g;
 	int ret;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	vfm_sysfs_path(bdf, NULL, path, sizeof(path));
 	if (access(path, F_OK)) {
-		snprintf(why, len, "%s: no such PCI device", bdf);
+		snprintf(why, len, "%s: no such device (no %s)", bdf, path);
 		return -ENODEV;
 	}
 	if (access("/dev/iommu", F_OK)) {
@@ -44,7 +44,7 @@ int vfm_iommufd_available(const char *bdf, char *why, size_t len)
 			 bdf);
 		return -EOPNOTSUPP;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev/vfio*", bdf);
+	vfm_sysfs_path(bdf, "vfio-dev/vfio*", path, sizeof(path));
 	if (glob(path, 0, NULL, &g)) {
 		snprintf(why, len, "%s: no vfio-dev in sysfs: the device is not bound to a VFIO driver",
 			 bdf);
@@ -64,7 +64,7 @@ int vfm_iommufd_available(const char *bdf, char *why, size_t len)
 	return ret;
 }
 
-/* The N of /sys/bus/pci/devices/BDF/vfio-dev/vfioN. */
+/* The N of /sys/bus/{pci,mdev}/devices/NAME/vfio-dev/vfioN. */
 static int cdev_of(const char *bdf)
 {
 	char path[128];
@@ -72,7 +72,7 @@ static int cdev_of(const char *bdf)
 	int n = -ENODEV;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	vfm_sysfs_path(bdf, "vfio-dev", path, sizeof(path));
 	d = opendir(path);
 	if (!d) {
 		n = -errno;

@@ -253,7 +253,7 @@ int vfm_mdev_set(struct vfm_mdev *d, uint32_t to, uint32_t recover, const char *
 	d->state = o.now;
 	vfm_mdev_note_sess(d, VFM_EV_SET, 0, o.err, new_fd >= 0 ? d->sessions + 1 : 0);
 	if (o.how == VFM_REC_RESET || o.how == VFM_REC_FAILED ||
-	    (!vfm_fsm_saving(o.now) && o.now != VFIO_DEVICE_STATE_RESUMING)) {
+	    (!mig_state_saving(o.now) && o.now != VFIO_DEVICE_STATE_RESUMING)) {
 		/* The session is over: the fd would only read EOF or errors. */
 		if (d->data_fd >= 0)
 			close(d->data_fd);

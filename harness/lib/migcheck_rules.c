@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "migcheck.h"
 
 #define MC_MAX_PENDING	16	/* candidates per walk; a walk has at most 4 arcs */
@@ -488,11 +490,13 @@ int mc_check(const struct mc_events *e, struct mc_result *res)
 	return failed;
 }
 
+static const char *const mc_verdict_name[] = {
+	[MC_PASS] = "PASS", [MC_FAIL] = "FAIL", [MC_UNOBSERVED] = "n/a",
+};
+
 void mc_print(FILE *f, const struct mc_result *res)
 {
-	static const char *const verdict[] = {
-		[MC_PASS] = "PASS", [MC_FAIL] = "FAIL", [MC_UNOBSERVED] = "n/a",
-	};
+	const char *const *verdict = mc_verdict_name;
 	int r;
 
 	fprintf(f, "%-5s %-7s %7s %7s  %s\n", "RULE", "VERDICT", "FOUND", "MONITOR",
@@ -508,4 +512,45 @@ void mc_print(FILE *f, const struct mc_result *res)
 			rr->count, rr->monitor, why ? "  " : "", why ? why : "");
 	}
 	fprintf(f, "%u devices, %u events\n", res->devices, res->events);
+}
+
+int mc_print_json(FILE *f, const struct mc_result *res, const bool *expect)
+{
+	struct json_object *o = json_object_new_object(), *rules = json_object_new_array();
+	const char *text;
+	int r, ret = 0;
+
+	if (!o || !rules) {
+		json_object_put(o);
+		json_object_put(rules);
+		return -1;
+	}
+	for (r = 0; r < MIG_RULE_NR; r++) {
+		const struct mc_rule_result *rr = &res->rule[r];
+		struct json_object *j = json_object_new_object();
+
+		if (!j || json_object_array_add(rules, j)) {
+			json_object_put(j);
+			ret = -1;
+			break;
+		}
+		json_object_object_add(j, "rule", json_object_new_string(mig_rule_id(r)));
+		json_object_object_add(j, "verdict",
+				       json_object_new_string(mc_verdict_name[rr->verdict]));
+		json_object_object_add(j, "found", json_object_new_int64(rr->count));
+		json_object_object_add(j, "monitor", json_object_new_int64(rr->monitor));
+		json_object_object_add(j, "first", rr->verdict == MC_FAIL ?
+				       json_object_new_string(rr->first) : NULL);
+		if (expect)
+			json_object_object_add(j, "expected", json_object_new_string(
+					       expect[r] ? "FAIL" : "not FAIL"));
+	}
+	json_object_object_add(o, "rules", rules);
+	json_object_object_add(o, "devices", json_object_new_int64(res->devices));
+	json_object_object_add(o, "events", json_object_new_int64(res->events));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	if (ret || !text || fprintf(f, "%s\n", text) < 0)
+		ret = -1;
+	json_object_put(o);
+	return ret;
 }

@@ -38,12 +38,3 @@ int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags)
 	return 0;
 }
 
-bool vfm_migration_flags_legal(uint64_t flags)
-{
-	const uint64_t sc = VFIO_MIGRATION_STOP_COPY;
-
-	return flags == sc ||
-	       flags == (sc | VFIO_MIGRATION_P2P) ||
-	       flags == (sc | VFIO_MIGRATION_PRE_COPY) ||
-	       flags == (sc | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY);
-}

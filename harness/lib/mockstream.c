@@ -51,15 +51,6 @@ cut:
 	return -EINVAL;
 }
 
-int ms_rec_intact(const uint8_t *buf, const struct ms_rec *rec)
-{
-	struct mock_rec_hdr h;
-
-	memcpy(&h, buf + rec->off, HDR_SIZE);
-	return le32toh(h.hdr_csum) == hdr_csum(&h) &&
-	       le64toh(h.csum) == XXH64(buf + rec->off + HDR_SIZE, rec->len, 0);
-}
-
 void ms_reseal(uint8_t *buf, size_t off)
 {
 	struct mock_rec_hdr h;

@@ -15,7 +15,7 @@ int vfm_mon_rule_index(const char *rule)
 {
 	int i;
 
-	for (i = 0; i < VFM_MON_NRULES; i++)
+	for (i = 0; i < MIG_RULE_NR_MONITOR; i++)
 		if (!strcmp(rule, mig_rule_id(i)))
 			return i;
 	return -1;
@@ -43,7 +43,7 @@ int vfm_mon_read_counters(struct vfm_mon_counters *c)
 		}
 	}
 	fclose(f);
-	return seen == VFM_MON_NRULES + 1 ? 0 : -EPROTO;
+	return seen == MIG_RULE_NR_MONITOR + 1 ? 0 : -EPROTO;
 }
 
 int vfm_mon_read_device(const char *bdf, uint64_t *count)
@@ -82,14 +82,3 @@ int vfm_mon_walk(int64_t after_seq, int64_t *last_seq,
 	return 0;
 }
 
-int vfm_mon_clear(void)
-{
-	int fd = open(VFM_MON_DIR "/clear", O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}

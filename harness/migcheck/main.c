@@ -3,13 +3,14 @@
  * vfio-migcheck: evaluate the VMM-side migration rules over recorded traces.
  *
  *   vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULES] [--allow-empty]
- *                 [--one-vm] [--migration] FILE...
+ *                 [--one-vm] [--migration] [--json] FILE...
  *
  * Prints one line per rule (PASS, FAIL with the first offending event, or
- * n/a when nothing in the traces shows the rule).  Exit status: 0 when no
- * rule fails (with --expect: when exactly the listed rules fail), 1
- * otherwise, 2 for bad usage or an unreadable or malformed trace, or a file
- * that holds no event at all (unless --allow-empty).
+ * n/a when nothing in the traces shows the rule), or with --json the same
+ * as one JSON object (mc_print_json()) for scripts to decide from.  Exit
+ * status: 0 when no rule fails (with --expect: when exactly the listed
+ * rules fail), 1 otherwise, 2 for bad usage or an unreadable or malformed
+ * trace, or a file that holds no event at all (unless --allow-empty).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-migcheck [--format auto|mock|qemu|qmp|harness] [--expect RULE,...]\n"
-		"                     [--allow-empty] [--one-vm] [--migration] FILE...\n"
+		"                     [--allow-empty] [--one-vm] [--migration] [--json] FILE...\n"
 		"  --format F    format of the FILEs that follow (default auto: sniffed per file)\n"
 		"                mock: mock-vfio-pci's /sys/kernel/debug/mock-vfio-pci/events\n"
 		"                qemu: QEMU -trace output (vfio_migration_set_state,\n"
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		"  --migration   the QEMU traces (QMP logs) given are the source's and then the\n"
 		"                destination's of one migration: X-1 (both ran the migrated\n"
 		"                state) is checked between them\n"
+		"  --json        the verdicts as one JSON object instead of the table\n"
 		"A QMP log whose events are a run of a QEMU trace's given too is that QEMU's:\n"
 		"it is checked once, from the trace (a note on stderr says so).\n"
 		"Mock logs and harness reports say which VM each device is in.\n"
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		{ "allow-empty", no_argument, NULL, 'a' },
 		{ "one-vm", no_argument, NULL, 'o' },
 		{ "migration", no_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -81,11 +84,12 @@ int main(int argc, char **argv)
 	struct mc_events ev = { 0 };
 	struct mc_result res;
 	bool want[MIG_RULE_NR], expect = false, allow_empty = false, migration = false;
+	bool json = false;
 	int c, r, files = 0, ok = 1;
 
 	/* "+": options apply to the files after them, so stop at each file. */
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+f:e:aomh", opts, NULL);
+		c = getopt_long(argc, argv, "+f:e:aomjh", opts, NULL);
 		if (c == -1) {
 			if (mc_read_file(argv[optind], fmt, allow_empty, &ev))
 				return 2;
@@ -115,6 +119,9 @@ int main(int argc, char **argv)
 		case 'm':
 			migration = true;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -131,13 +138,19 @@ int main(int argc, char **argv)
 	if (migration && mc_pair_vms(&ev))
 		return 2;
 	mc_check(&ev, &res);
-	mc_print(stdout, &res);
+	if (!json) {
+		mc_print(stdout, &res);
+	} else if (mc_print_json(stdout, &res, expect ? want : NULL)) {
+		fprintf(stderr, "vfio-migcheck: cannot write the JSON verdict to stdout\n");
+		mc_events_free(&ev);
+		return 2;
+	}
 	for (r = 0; r < MIG_RULE_NR; r++) {
 		bool failed = res.rule[r].verdict == MC_FAIL;
 
 		if (expect ? failed != want[r] : failed)
 			ok = 0;
-		if (expect && failed != want[r])
+		if (expect && failed != want[r] && !json)
 			printf("expected %s to %s\n", mig_rule_id(r), want[r] ? "fail" : "pass");
 	}
 	mc_events_free(&ev);

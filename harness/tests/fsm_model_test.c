@@ -206,7 +206,7 @@ struct search {
 
 static void dfs(struct search *s, uint32_t u, int depth)
 {
-	bool both_saving = vfm_fsm_saving(s->cur) && vfm_fsm_saving(s->to);
+	bool both_saving = mig_state_saving(s->cur) && mig_state_saving(s->to);
 	uint32_t v;
 
 	if (u == s->to) {
@@ -220,7 +220,7 @@ static void dfs(struct search *s, uint32_t u, int depth)
 		return;
 	}
 	/* u is interior unless it is where the path starts. */
-	if (depth > 0 && (u == RESUMING || vfm_fsm_saving(u) != both_saving))
+	if (depth > 0 && (u == RESUMING || mig_state_saving(u) != both_saving))
 		return;
 	for (v = 0; v < NSTATES; v++) {
 		if (s->on[v] || !vfm_fsm_is_arc(s->flags, u, v))
@@ -279,7 +279,7 @@ TEST(paths_are_unique_shortest_and_fd_rule_agrees)
 					continue;
 				}
 				last = n > 1 ? path[n - 2] : cur;
-				EXPECT_EQ((vfm_fsm_saving(to) && !vfm_fsm_saving(last)) ||
+				EXPECT_EQ((mig_state_saving(to) && !mig_state_saving(last)) ||
 					  to == RESUMING, vfm_fsm_returns_fd(cur, to))
 					TH_LOG("flags 0x%llx %s -> %s", (unsigned long long)legal[i],
 					       vfm_state_name(cur), vfm_state_name(to));

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "kselftest_harness.h"
 #include "migcheck.h"
 
@@ -259,6 +261,57 @@ TEST(naive_stop_breaks_p1)
 	};
 
 	EXPECT_STREQ("P-1", failing(MC_FMT_MOCK, t));
+}
+
+/* --json says what the table says: each rule's verdict, counts, first event. */
+TEST(json_verdicts_match_the_table)
+{
+	static const char *const t[] = {
+		"2 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
+		"3 1 A arc from=RUNNING_P2P to=STOP ret=0",
+		"4 1 B arc from=RUNNING to=RUNNING_P2P ret=0",
+		"5 1 B arc from=RUNNING_P2P to=STOP ret=0",
+		NULL
+	};
+	struct json_object *o, *rules, *p1, *p2, *v;
+	struct mc_events e = { 0 };
+	struct mc_result res;
+	bool expect[MIG_RULE_NR] = { [MIG_RULE_P1] = true };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	ASSERT_EQ(0, parse_all(MC_FMT_MOCK, t, &e));
+	mc_check(&e, &res);
+	mc_events_free(&e);
+	f = open_memstream(&text, &size);
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(0, mc_print_json(f, &res, expect));
+	fclose(f);
+	o = json_tokener_parse(text);
+	ASSERT_NE(NULL, o) TH_LOG("not JSON: %s", text);
+	ASSERT_TRUE(json_object_object_get_ex(o, "rules", &rules));
+	ASSERT_EQ(MIG_RULE_NR, json_object_array_length(rules));
+	p1 = json_object_array_get_idx(rules, MIG_RULE_P1);
+	p2 = json_object_array_get_idx(rules, MIG_RULE_P2);
+	ASSERT_TRUE(json_object_object_get_ex(p1, "rule", &v));
+	EXPECT_STREQ("P-1", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(p1, "verdict", &v));
+	EXPECT_STREQ("FAIL", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(p1, "found", &v));
+	EXPECT_EQ(res.rule[MIG_RULE_P1].count, json_object_get_int(v));
+	ASSERT_TRUE(json_object_object_get_ex(p1, "first", &v));
+	EXPECT_STREQ(res.rule[MIG_RULE_P1].first, json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(p1, "expected", &v));
+	EXPECT_STREQ("FAIL", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(p2, "verdict", &v));
+	EXPECT_STREQ("PASS", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(p2, "first", &v));
+	EXPECT_EQ(NULL, v);	/* JSON null: the rule did not fail */
+	ASSERT_TRUE(json_object_object_get_ex(o, "devices", &v));
+	EXPECT_EQ(res.devices, json_object_get_int(v));
+	json_object_put(o);
+	free(text);
 }
 
 TEST(naive_start_breaks_p2)

@@ -95,6 +95,44 @@ int mock_sysfs_write(const char *bdf, const char *attr, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
+uint32_t mock_state_of(const struct vfm_device *dev)
+{
+	uint32_t state = ~0u;
+
+	vfm_get_state(dev, &state);
+	return state;
+}
+
+int mock_save(const struct vfm_device *dev, void **buf, size_t *len)
+{
+	int fd, ret;
+
+	*buf = NULL;
+	*len = 0;
+	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	if (ret)
+		return ret;
+	ret = vfm_read_all(fd, buf, len);
+	close(fd);
+	if (!ret)
+		ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
+	return ret;
+}
+
+int mock_load(const struct vfm_device *dev, const void *buf, size_t len,
+	      size_t chunk, int *write_err)
+{
+	int fd, ret;
+
+	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (ret)
+		return ret;
+	*write_err = -vfm_write_all(fd, buf, len, chunk);
+	ret = vfm_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	return ret;
+}
+
 void mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate)
 {
 	mock_wr(dev, MOCK_REG_WL_SEED, seed);

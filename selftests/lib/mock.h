@@ -26,6 +26,18 @@ long mock_bar0_access(const struct vfm_device *dev, uint64_t off, void *buf,
 int mock_sysfs_read(const char *bdf, const char *attr, char *buf, size_t len);
 int mock_sysfs_write(const char *bdf, const char *attr, const char *val);
 
+/* The device's migration state (~0 if it cannot be read). */
+uint32_t mock_state_of(const struct vfm_device *dev);
+/* RUNNING -> STOP_COPY, read to EOF into a new *@buf, -> STOP: 0 or -errno. */
+int mock_save(const struct vfm_device *dev, void **buf, size_t *len);
+/*
+ * RUNNING -> RESUMING, write @buf in @chunk-byte writes (0: one write), ->
+ * STOP.  *@write_err gets the errno of the first failed write (0 if none);
+ * returns the result of leaving RESUMING.
+ */
+int mock_load(const struct vfm_device *dev, const void *buf, size_t len,
+	      size_t chunk, int *write_err);
+
 /* Start the workload: seed, pages per second. */
 void mock_workload(const struct vfm_device *dev, uint64_t seed, uint32_t rate);
 

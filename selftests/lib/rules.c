@@ -14,7 +14,7 @@
 
 #include "rules.h"
 
-const struct mig_rule mig_rules[] = {
+const struct suite_rule mig_rules[] = {
 	{ "feature.flags-legal", true, "uAPI vfio_device_feature_migration",
 	  "MIGRATION flags are one of STOP_COPY, +P2P, +PRE_COPY, +P2P+PRE_COPY" },
 	{ "feature.probe-matches-get", true, "core vfio_check_feature()",
@@ -53,6 +53,8 @@ const struct mig_rule mig_rules[] = {
 	  "a device whose reset works reports VFIO_DEVICE_FLAGS_RESET" },
 	{ "open.starts-running", true, "uAPI: the initial state is RUNNING (U-7)",
 	  "a device opened again starts in RUNNING, whatever state it was closed in" },
+	{ "open.closed-any-state", true, "uAPI: closing the device ends its migration session; every request returns (0 or -errno)",
+	  "closed in any state, opened again: SET RUNNING and a save/restore work, no oops, no hang" },
 	{ "precopy.info-only-in-precopy", true, "uAPI VFIO_MIG_GET_PRECOPY_INFO: EINVAL outside PRE_COPY*",
 	  "PRECOPY_INFO works in PRE_COPY/PRE_COPY_P2P and fails with EINVAL otherwise" },
 	{ "precopy.initial-nonzero", false, "uAPI: initial_bytes \"should have a non-zero initial value\"",
@@ -105,14 +107,16 @@ const struct mig_rule mig_rules[] = {
 	  "REPORT page_size must be a power of two >= 4096 (EINVAL); an overflowing range is EOVERFLOW" },
 	{ "dma_log.report-only-sets-bits", true, "uAPI DMA_LOGGING_REPORT: \"only set bits in the bitmap and never clear\"",
 	  "REPORT never clears a bit the caller set" },
+	{ "run.completes", true, "uAPI: every request returns (0 or -errno); a driver must not oops",
+	  "each test program finishes in its time limit (MIG_TEST_TIMEOUT), and the kernel reports no oops, BUG or WARNING during it" },
 	{ "roundtrip.same-device", true, "uAPI: a saved stream restores into a compatible device",
 	  "a stream saved from the device restores into it" },
 	{ NULL }
 };
 
-static const struct mig_rule *find(const char *id)
+static const struct suite_rule *find(const char *id)
 {
-	const struct mig_rule *r;
+	const struct suite_rule *r;
 
 	for (r = mig_rules; r->id; r++)
 		if (!strcmp(r->id, id))
@@ -123,7 +127,7 @@ static const struct mig_rule *find(const char *id)
 bool mig_rule_result(const char *id, bool ok, const char *file, int line,
 		     const char *fmt, ...)
 {
-	const struct mig_rule *r = find(id);
+	const struct suite_rule *r = find(id);
 	const char *log = getenv("MIG_RULES_LOG");
 	const char *strict = getenv("MIG_STRICT");
 	char msg[512];

@@ -14,14 +14,15 @@
 
 #include <stdbool.h>
 
-struct mig_rule {
+/* A rule of the conformance suite (not the VMM-side enum mig_rule of uapi/). */
+struct suite_rule {
 	const char *id;
 	bool must;
 	const char *source;
 	const char *text;
 };
 
-extern const struct mig_rule mig_rules[];
+extern const struct suite_rule mig_rules[];
 
 /* Record one evaluation; returns true if the test must fail because of it. */
 bool mig_rule_result(const char *id, bool ok, const char *file, int line,
