@@ -15,6 +15,8 @@
 #   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
 #   make debug-kernel  the debug guest kernel (cached) and the module built against it
 #   make mtty       the kernel's mdev sample mtty.ko, as it is and fixed ($(BUILD)/mtty)
+#   make mainline   the trixie rootfs with Debian's 7.x (cached), and the module
+#                   and userspace built in it ($(BUILD)/mainline; as root)
 #   make deps       only the dependency check/installation
 #
 # KVER=6.12.<N>+deb12-amd64 picks the guest kernel (default: what build/kver
@@ -25,7 +27,7 @@ BUILD ?= build
 KVER ?=
 V ?= 0
 FUZZ_SECONDS ?= 300
-GOALS := all check check-quick demo bench lint driver userspace unit-san debug-kernel fuzz mtty
+GOALS := all check check-quick demo bench lint driver userspace unit-san debug-kernel mainline fuzz mtty
 
 ifeq ($(DEPS_READY),)
 # Outer make: install dependencies and record the kernel version, then run
@@ -37,7 +39,8 @@ deps:
 	@scripts/install-deps $(BUILD) $(KVER)
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results \
-		$(BUILD)/module-debug $(BUILD)/module-debug-naive $(BUILD)/module-lint $(BUILD)/bugs
+		$(BUILD)/module-debug $(BUILD)/module-debug-naive $(BUILD)/module-lint $(BUILD)/bugs \
+		$(BUILD)/mainline
 	@if [ -s $(BUILD)/kver ]; then \
 		$(MAKE) -s -C /usr/src/linux-headers-$$(cat $(BUILD)/kver) M=$(CURDIR) clean; fi
 else
@@ -118,6 +121,12 @@ debug-kernel: FORCE
 # for vm-images/guest-mtty.  (The debug kernel has no CONFIG_VFIO_MDEV.)
 mtty: FORCE
 	@selftests/mtty/build $(KDIR) $(BUILD)/mtty
+
+# The mainline world (vm-images/mainline/build): the trixie rootfs (built
+# once, cached in /var/cache/mock-vfio-pci), and the module and userspace
+# built inside it into $(BUILD)/mainline.
+mainline: FORCE
+	@vm-images/mainline/build $(BUILD)
 
 $(OBJ)/harness/%.o: harness/%.c
 	@mkdir -p $(@D)

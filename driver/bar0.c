@@ -268,12 +268,19 @@ void mock_reg_access(struct mock_device *m, u32 off, u64 *val, size_t size, bool
 	mutex_unlock(&m->mem_lock);
 }
 
+/* BAR0: read/write, no mmap and no capabilities, whatever the real BAR offers. */
+static void mock_bar0_region_info(struct mock_device *m, struct vfio_region_info *info)
+{
+	info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	info->cap_offset = 0;
+	info->size = pci_resource_len(m->core.pdev, 0);
+	info->offset = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+}
+
 /**
  * mock_region_info() - VFIO_DEVICE_GET_REGION_INFO for BAR0
  * @m: the device
  * @arg: user struct vfio_region_info
- *
- * Read/write, no mmap and no capabilities, whatever the real BAR offers.
  */
 long mock_region_info(struct mock_device *m, void __user *arg)
 {
@@ -284,9 +291,24 @@ long mock_region_info(struct mock_device *m, void __user *arg)
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
-	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-	info.cap_offset = 0;
-	info.size = pci_resource_len(m->core.pdev, 0);
-	info.offset = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+	mock_bar0_region_info(m, &info);
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
+
+#ifdef HAVE_VFIO_GET_REGION_INFO_CAPS
+/**
+ * mock_get_region_info_caps() - &vfio_device_ops.get_region_info_caps
+ * @vdev: the device
+ * @info: the region info the core copied in, filled in here
+ * @caps: its capabilities (none for BAR0)
+ */
+int mock_get_region_info_caps(struct vfio_device *vdev,
+			      struct vfio_region_info *info,
+			      struct vfio_info_cap *caps)
+{
+	if (info->index != VFIO_PCI_BAR0_REGION_INDEX)
+		return vfio_pci_ioctl_get_region_info(vdev, info, caps);
+	mock_bar0_region_info(to_mock(vdev), info);
+	return 0;
+}
+#endif

@@ -171,12 +171,18 @@ static const struct vfio_device_ops mock_vfio_ops = {
 	.open_device	= mock_open_device,
 	.close_device	= mock_close_device,
 	.ioctl		= mock_ioctl,
+#ifdef HAVE_VFIO_GET_REGION_INFO_CAPS
+	.get_region_info_caps = mock_get_region_info_caps,
+#endif
 	.device_feature	= mock_device_feature,
 	.read		= mock_read,
 	.write		= mock_write,
 	.mmap		= mock_mmap,
 	.request	= vfio_pci_core_request,
 	.match		= vfio_pci_core_match,
+#ifdef HAVE_VFIO_MATCH_TOKEN_UUID
+	.match_token_uuid = vfio_pci_core_match_token_uuid,
+#endif
 	.bind_iommufd	= vfio_iommufd_physical_bind,
 	.unbind_iommufd	= vfio_iommufd_physical_unbind,
 	.attach_ioas	= vfio_iommufd_physical_attach_ioas,
@@ -277,4 +283,4 @@ module_exit(mock_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Migratable mock device: a vfio-pci variant driver for testing VFIO live migration");
-MODULE_IMPORT_NS(IOMMUFD);
+MODULE_IMPORT_NS(MOCK_NS_IOMMUFD);

@@ -56,6 +56,7 @@
 #include "bugs.h"
 #include "mock_vfio_pci.h"
 #include "mock_vfio_rules.h"
+#include "compat.h"
 
 #define MOCK_REC_HDR_SIZE	sizeof(struct mock_rec_hdr)
 #define MOCK_PAGE_REC_SIZE	(MOCK_REC_HDR_SIZE + MOCK_PAGE_SIZE)
@@ -266,6 +267,12 @@ struct mock_device {
 static inline struct mock_device *to_mock(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct mock_device, core.vdev);
+}
+
+/* MIG_PRECOPY_INFOv2 opted in, by the core or by us (compat.h). */
+static inline bool mock_precopy_v2(struct mock_device *m)
+{
+	return mock_compat_precopy_v2(&m->core.vdev, &m->mig.precopy_v2);
 }
 
 static inline struct device *mock_dev(struct mock_device *m)

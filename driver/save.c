@@ -97,7 +97,7 @@ static void mock_save_sync(struct mock_save_file *s)
 	s->reinit_gen = m->model.reinit_gen;
 	if (s->stop_copy)
 		return;
-	if (READ_ONCE(m->mig.precopy_v2)) {
+	if (mock_precopy_v2(m)) {
 		bitmap_fill(s->initial, m->model.npages);
 		s->n_initial = m->model.npages;
 		mock_dirty_epoch(m, true);
@@ -375,10 +375,10 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 	size_t staged;
 	long ret = 0;
 
-	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	ret = mock_check_precopy_ioctl(&m->core.vdev, VFIO_MIG_GET_PRECOPY_INFO,
+				       (unsigned long)arg, &info);
+	if (ret)
+		return ret;
 
 	mutex_lock(&s->lock);
 	if (READ_ONCE(s->disabled)) {
@@ -402,7 +402,7 @@ static long mock_save_precopy_info(struct mock_save_file *s, void __user *arg)
 		 * Without the MIG_PRECOPY_INFOv2 opt-in, flags are echoed back
 		 * as every driver up to Linux 7.0 does; with it they are ours.
 		 */
-		if (READ_ONCE(m->mig.precopy_v2) && !mock_bug_echoes_precopy_flags()) {
+		if (mock_precopy_v2(m) && !mock_bug_echoes_precopy_flags()) {
 			info.flags = s->reinit ? VFIO_PRECOPY_INFO_REINIT : 0;
 			s->reinit = false;
 		}

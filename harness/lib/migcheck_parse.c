@@ -276,6 +276,12 @@ static int parse_qmp(const char *line, struct mc_event *ev, char *why)
 		ret = fail(why, "VFIO_MIGRATION without data.device-state");
 		goto out;
 	}
+	/*
+	 * QEMU 11.0+: "about to enter" PRE_COPY_P2P, sent before the arc is
+	 * tried; it may be followed by a failed transition.  No state change.
+	 */
+	if (!strcmp(json_object_get_string(v), "pre-copy-p2p-prepare"))
+		goto out;
 	if (state_by_qapi_name(json_object_get_string(v), &ev->to)) {
 		ret = fail(why, "device-state \"%s\" is not a migration state",
 			   json_object_get_string(v));

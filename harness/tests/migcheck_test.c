@@ -180,6 +180,11 @@ TEST(qmp_lines)
 	EXPECT_EQ(VFIO_DEVICE_STATE_PRE_COPY_P2P, ev.to);
 
 	EXPECT_EQ(0, mc_parse_line(MC_FMT_QMP, "{\"return\": {}}", &ev, why));
+	/* QEMU 11's "about to enter PRE_COPY_P2P": no state change. */
+	EXPECT_EQ(0, mc_parse_line(MC_FMT_QMP,
+				   "{\"event\": \"VFIO_MIGRATION\", \"data\": {\"device-id\": \"vf0\", "
+				   "\"device-state\": \"pre-copy-p2p-prepare\"}}",
+				   &ev, why));
 	EXPECT_EQ(0, mc_parse_line(MC_FMT_QMP, "{\"event\": \"STOP\", \"data\": {}}", &ev, why));
 	EXPECT_EQ(-1, mc_parse_line(MC_FMT_QMP, "{\"event\": \"VFIO_MIGRATION\"", &ev, why));
 	EXPECT_EQ(-1, mc_parse_line(MC_FMT_QMP,
