@@ -250,29 +250,23 @@ TEST(correct_source_breaks_nothing)
 	EXPECT_STREQ("", failing(MC_FMT_MOCK, good_source));
 }
 
+/* Two devices of one VM stopped one at a time: B stops while A runs. */
+static const char *const naive_stop[] = {
+	"2 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
+	"3 1 A arc from=RUNNING_P2P to=STOP ret=0",
+	"4 1 B arc from=RUNNING to=RUNNING_P2P ret=0",
+	"5 1 B arc from=RUNNING_P2P to=STOP ret=0",
+	NULL
+};
+
 TEST(naive_stop_breaks_p1)
 {
-	static const char *const t[] = {
-		"2 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
-		"3 1 A arc from=RUNNING_P2P to=STOP ret=0",
-		"4 1 B arc from=RUNNING to=RUNNING_P2P ret=0",
-		"5 1 B arc from=RUNNING_P2P to=STOP ret=0",
-		NULL
-	};
-
-	EXPECT_STREQ("P-1", failing(MC_FMT_MOCK, t));
+	EXPECT_STREQ("P-1", failing(MC_FMT_MOCK, naive_stop));
 }
 
 /* --json says what the table says: each rule's verdict, counts, first event. */
 TEST(json_verdicts_match_the_table)
 {
-	static const char *const t[] = {
-		"2 1 A arc from=RUNNING to=RUNNING_P2P ret=0",
-		"3 1 A arc from=RUNNING_P2P to=STOP ret=0",
-		"4 1 B arc from=RUNNING to=RUNNING_P2P ret=0",
-		"5 1 B arc from=RUNNING_P2P to=STOP ret=0",
-		NULL
-	};
 	struct json_object *o, *rules, *p1, *p2, *v;
 	struct mc_events e = { 0 };
 	struct mc_result res;
@@ -281,7 +275,7 @@ TEST(json_verdicts_match_the_table)
 	size_t size = 0;
 	FILE *f;
 
-	ASSERT_EQ(0, parse_all(MC_FMT_MOCK, t, &e));
+	ASSERT_EQ(0, parse_all(MC_FMT_MOCK, naive_stop, &e));
 	mc_check(&e, &res);
 	mc_events_free(&e);
 	f = open_memstream(&text, &size);
