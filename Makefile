@@ -13,7 +13,7 @@
 #   make lint       checkpatch --strict and sparse/W=1 on the driver
 #   make unit-san   the host unit tests built with ASan and UBSan ($(BUILD)/san)
 #   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
-#   make debug-kernel  the debug guest kernel (cached) and the module built against it
+#   make debug-kernel  the debug guest kernel (cached), the module and mtty built against it
 #   make mtty       the kernel's mdev sample mtty.ko, as it is and fixed ($(BUILD)/mtty)
 #   make mainline   the trixie rootfs with Debian's 7.x (cached), and the module
 #                   and userspace built in it ($(BUILD)/mainline; as root)
@@ -40,7 +40,7 @@ deps:
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bin $(BUILD)/lib $(BUILD)/selftests $(BUILD)/results \
 		$(BUILD)/module-debug $(BUILD)/module-debug-naive $(BUILD)/module-lint $(BUILD)/bugs \
-		$(BUILD)/mainline
+		$(BUILD)/mainline $(BUILD)/mtty-debug
 	@if [ -s $(BUILD)/kver ]; then \
 		$(MAKE) -s -C /usr/src/linux-headers-$$(cat $(BUILD)/kver) M=$(CURDIR) clean; fi
 else
@@ -109,16 +109,19 @@ $(KSFT_INSTALL)/kselftest-list.txt: selftests/Makefile selftests/settings selfte
 driver: FORCE
 	@$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) $(KBUILD_V) modules
 
-# The debug guest kernel (built once, cached in /var/cache/mock-vfio-pci)
-# and the module built against it in $(BUILD)/module-debug.
+# The debug guest kernel (built once, cached in /var/cache/mock-vfio-pci),
+# the module built against it in $(BUILD)/module-debug, and mtty with the
+# mdev core the debug kernel lacks in $(BUILD)/mtty-debug (selftests/mtty/build).
 debug-kernel: FORCE
 	@vm-images/debug-kernel/build $(BUILD)
 	@vm-images/debug-kernel/build-module $(BUILD) $(BUILD)/module-debug
+	@selftests/mtty/build $(BUILD)/debug-kernel/linux $(BUILD)/mtty-debug
 
 # The kernel's mdev migration sample, samples/vfio-mdev/mtty.c of
 # linux-source-6.12, for Debian's kernel: as it is and with the fixes of
 # selftests/mtty/ ($(BUILD)/mtty/unmodified/mtty.ko, $(BUILD)/mtty/fixed/mtty.ko),
-# for vm-images/guest-mtty.  (The debug kernel has no CONFIG_VFIO_MDEV.)
+# for vm-images/guest-mtty.  (make debug-kernel builds them for the debug
+# kernel, with the mdev core it lacks; make check does that itself.)
 mtty: FORCE
 	@selftests/mtty/build $(KDIR) $(BUILD)/mtty
 
