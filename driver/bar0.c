@@ -69,6 +69,18 @@ static u64 mock_reg_read(struct mock_device *m, u32 reg)
 		return m->dma.writes;
 	case MOCK_REG_DMA_FAULTS:
 		return m->dma.faults;
+	case MOCK_REG_COPY_SRC:
+		return m->copy.src;
+	case MOCK_REG_COPY_DST:
+		return m->copy.dst;
+	case MOCK_REG_COPY_SIZE:
+		return m->copy.size;
+	case MOCK_REG_COPY_COUNT:
+		return m->copy.count;
+	case MOCK_REG_COPY_STATUS:
+		return m->copy.status;
+	case MOCK_REG_COPY_BYTES:
+		return m->copy.bytes;
 	}
 	return 0;
 }
@@ -171,6 +183,22 @@ static void mock_reg_write(struct mock_device *m, u32 reg, u32 off, u64 val,
 	case MOCK_REG_DMA_SEED:
 		m->dma.seed = mock_merge(m->dma.seed, val, off, size);
 		m->dma.prng = m->dma.seed;
+		break;
+	case MOCK_REG_COPY_SRC:
+		m->copy.src = mock_merge(m->copy.src, val, off, size);
+		break;
+	case MOCK_REG_COPY_DST:
+		m->copy.dst = mock_merge(m->copy.dst, val, off, size);
+		break;
+	case MOCK_REG_COPY_SIZE:
+		m->copy.size = mock_merge(m->copy.size, val, off, size);
+		break;
+	case MOCK_REG_COPY_COUNT:
+		m->copy.count = val;
+		break;
+	case MOCK_REG_COPY_CTRL:
+		if (val & MOCK_COPY_CTRL_START)
+			mock_copy_start(m);
 		break;
 	case MOCK_REG_DEV_CTRL:
 		if (val & MOCK_DEV_CTRL_REINIT)

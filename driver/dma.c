@@ -43,9 +43,12 @@
 #define MOCK_LOG_MAX_PAGE_SIZE	SZ_1G		/* tracker page size, at most */
 #define MOCK_LOG_MAX_DIRTY	BIT(20)		/* dirty tracker pages, at most */
 
+static void mock_copy_work(struct work_struct *work);
+
 void mock_dma_init(struct mock_device *m)
 {
 	init_waitqueue_head(&m->dma.idle);
+	INIT_WORK(&m->copy.work, mock_copy_work);
 	mutex_init(&m->log.lock);
 	xa_init(&m->log.dirty);
 }
@@ -65,6 +68,7 @@ static void mock_log_clear(struct mock_device *m)
 
 void mock_dma_destroy(struct mock_device *m)
 {
+	cancel_work_sync(&m->copy.work);
 	mutex_lock(&m->log.lock);
 	mock_log_clear(m);
 	mutex_unlock(&m->log.lock);
@@ -89,6 +93,13 @@ void mock_dma_reset(struct mock_device *m)
 	m->dma.rate = 0;
 	m->dma.writes = 0;
 	m->dma.faults = 0;
+	/* A copy in flight ends on its own (its job is its own) and clears BUSY. */
+	m->copy.src = 0;
+	m->copy.dst = 0;
+	m->copy.size = 0;
+	m->copy.count = 0;
+	m->copy.bytes = 0;
+	m->copy.status &= MOCK_COPY_STATUS_BUSY;
 }
 
 /**
@@ -233,6 +244,115 @@ void mock_dma_run(struct mock_device *m, const struct mock_dma_job *job)
 void mock_dma_quiesce(struct mock_device *m)
 {
 	wait_event(m->dma.idle, !READ_ONCE(m->dma.inflight));
+}
+
+/**
+ * mock_copy_start() - COPY_CTRL's START: copy in the background
+ * @m: the device, mem_lock held, running (register writes are dropped
+ *     while it is stopped)
+ *
+ * Ignored while a copy is under way or when there is nothing to copy.
+ */
+void mock_copy_start(struct mock_device *m)
+{
+	lockdep_assert_held(&m->mem_lock);
+	if ((m->copy.status & MOCK_COPY_STATUS_BUSY) || !m->copy.size ||
+	    !m->copy.count)
+		return;
+	m->copy.status = MOCK_COPY_STATUS_BUSY;
+	queue_work(system_unbound_wq, &m->copy.work);
+}
+
+/*
+ * One piece of a copy: @len bytes, neither end crossing a page, through a
+ * bounce buffer.  vfio_dma_rw() reads and writes the user's memory as the
+ * DMA engine's writes do (type1: serialised against unmap by iommu->lock).
+ */
+static int mock_copy_piece(struct mock_device *m, void *buf, u64 src, u64 dst,
+			   size_t len)
+{
+	int ret;
+
+	ret = vfio_dma_rw(&m->core.vdev, src, buf, len, false);
+	if (ret)
+		return ret;
+	ret = vfio_dma_rw(&m->core.vdev, dst, buf, len, true);
+	if (!ret)
+		mock_log_mark(m, dst);
+	return ret;
+}
+
+/*
+ * The copy: counted in dma.inflight like a DMA batch, so an arc that stops
+ * the device (mock_set_active(false)) waits for it; it checks the device
+ * still runs before every piece, so that wait is short.  None of our locks
+ * is held while it copies (see "Locking" in Documentation/dma.rst).
+ */
+static void mock_copy_work(struct work_struct *work)
+{
+	struct mock_device *m = container_of(work, struct mock_device, copy.work);
+	u64 src, dst, size, off, done = 0;
+	u32 count, i, status = 0;
+	size_t len;
+	void *buf;
+	int ret = 0;
+
+	buf = kmalloc(MOCK_PAGE_SIZE, GFP_KERNEL);
+	mutex_lock(&m->mem_lock);
+	if (!buf || !m->model.active || !READ_ONCE(m->mig.opened)) {
+		m->copy.status = buf ? MOCK_COPY_STATUS_STOPPED : MOCK_COPY_STATUS_FAULT;
+		mutex_unlock(&m->mem_lock);
+		kfree(buf);
+		return;
+	}
+	src = m->copy.src;
+	dst = m->copy.dst;
+	size = m->copy.size;
+	count = m->copy.count;
+	m->dma.inflight++;
+	mutex_unlock(&m->mem_lock);
+
+	for (i = 0; i < count && !status; i++) {
+		for (off = 0; off < size; off += len) {
+			if (!READ_ONCE(m->model.active)) {
+				status = MOCK_COPY_STATUS_STOPPED;
+				break;
+			}
+			len = min3(size - off,
+				   MOCK_PAGE_SIZE - ((src + off) & (MOCK_PAGE_SIZE - 1)),
+				   MOCK_PAGE_SIZE - ((dst + off) & (MOCK_PAGE_SIZE - 1)));
+			ret = mock_copy_piece(m, buf, src + off, dst + off, len);
+			if (ret) {
+				status = MOCK_COPY_STATUS_FAULT;
+				dev_warn_ratelimited(mock_dev(m),
+						     "copy of 0x%llx bytes from IOVA 0x%llx to 0x%llx failed at offset 0x%llx (%d): source not mapped readable or destination not mapped writable\n",
+						     size, src, dst, off, ret);
+				break;
+			}
+			done += len;
+			cond_resched();
+		}
+	}
+	kfree(buf);
+
+	mutex_lock(&m->mem_lock);
+	m->copy.bytes += done;
+	m->copy.status = status;
+	m->dma.inflight--;
+	mutex_unlock(&m->mem_lock);
+	wake_up_all(&m->dma.idle);
+}
+
+/**
+ * mock_copy_cancel() - wait until no copy runs
+ * @m: the device, stopped (mock_set_active(false)), no lock of ours held
+ */
+void mock_copy_cancel(struct mock_device *m)
+{
+	cancel_work_sync(&m->copy.work);
+	mutex_lock(&m->mem_lock);
+	m->copy.status &= ~MOCK_COPY_STATUS_BUSY;	/* a copy queued, never run */
+	mutex_unlock(&m->mem_lock);
 }
 
 /**

@@ -317,6 +317,7 @@ void mock_migration_close(struct mock_device *m)
 	mock_fabric_set_owner(m, 0);
 	mock_state_mutex_unlock(m);
 	mock_workload_cancel(m);
+	mock_copy_cancel(m);
 	mock_log_close(m);	/* the next user starts without logging */
 }
 

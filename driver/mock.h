@@ -181,6 +181,20 @@ struct mock_dma {
 	wait_queue_head_t idle;
 };
 
+/*
+ * The copy engine (dma.c): registers under mem_lock; @work runs one copy
+ * at a time, MOCK_COPY_STATUS_BUSY in @status from its start to its end.
+ */
+struct mock_copy {
+	u64 src;
+	u64 dst;
+	u64 size;
+	u64 bytes;
+	u32 count;
+	u32 status;
+	struct work_struct work;
+};
+
 /* DMA logging, the dirty tracker (dma.c), under lock. */
 struct mock_dma_log {
 	struct mutex lock;		/* this struct (see the top of this file) */
@@ -256,6 +270,7 @@ struct mock_device {
 	struct mock_workload wl;
 	struct mock_p2p p2p;
 	struct mock_dma dma;
+	struct mock_copy copy;
 	struct mock_dma_log log;
 	struct mock_mig mig;
 	struct mock_fabric_port fabric;
@@ -326,6 +341,8 @@ void mock_dma_prepare(struct mock_device *m, unsigned int n, struct mock_dma_job
 void mock_dma_run(struct mock_device *m, const struct mock_dma_job *job);
 void mock_dma_quiesce(struct mock_device *m);
 void mock_dma_reset(struct mock_device *m);
+void mock_copy_start(struct mock_device *m);
+void mock_copy_cancel(struct mock_device *m);
 bool mock_log_offered(struct mock_device *m);
 void mock_log_close(struct mock_device *m);
 void mock_log_debugfs(struct mock_device *m, struct dentry *dir);

@@ -51,6 +51,13 @@ static const struct mock_reg_name mock_reg_names[] = {
 	{ MOCK_REG_DMA_SEED, "DMA_SEED", true },
 	{ MOCK_REG_DMA_WRITES, "DMA_WRITES", true },
 	{ MOCK_REG_DMA_FAULTS, "DMA_FAULTS", true },
+	{ MOCK_REG_COPY_SRC, "COPY_SRC", true },
+	{ MOCK_REG_COPY_DST, "COPY_DST", true },
+	{ MOCK_REG_COPY_SIZE, "COPY_SIZE", true },
+	{ MOCK_REG_COPY_COUNT, "COPY_COUNT", true },
+	{ MOCK_REG_COPY_CTRL, "COPY_CTRL", false },	/* write-only */
+	{ MOCK_REG_COPY_STATUS, "COPY_STATUS", true },
+	{ MOCK_REG_COPY_BYTES, "COPY_BYTES", true },
 };
 
 static size_t mock_reg_width(u32 off)

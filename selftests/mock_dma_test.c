@@ -4,7 +4,8 @@
  * the device really writes the memory mapped at its IOVA window and nothing
  * else, never while stopped, never after an unmap returned; DMA logging
  * reports exactly the pages it wrote, at several tracker and report page
- * sizes and range limits.  "mock_dma_test BDF"; the logging tests skip on
+ * sizes and range limits; the copy engine copies, and stops at a fault.
+ * "mock_dma_test BDF"; the logging tests skip on
  * kernels without CONFIG_IOMMUFD_DRIVER, where the device does not offer it.
  */
 #include <errno.h>
@@ -210,6 +211,71 @@ TEST_F(dma, unmapped_window_faults)
 	EXPECT_EQ(0, mock_rd(&self->dev, MOCK_REG_DMA_WRITES));
 	for (p = 0; p < NPAGES; p++)
 		EXPECT_FALSE(page_dirty(self->buf, p));
+}
+
+/* Start a copy of @size bytes, @count times; its COPY_STATUS when done, or ~0U after 20 s. */
+static uint32_t copy_run(const struct vfm_device *dev, uint64_t src, uint64_t dst,
+			 uint64_t size, uint32_t count)
+{
+	uint64_t end = now_ms() + 20000;
+	uint32_t status;
+
+	mock_wr(dev, MOCK_REG_COPY_SRC, src);
+	mock_wr(dev, MOCK_REG_COPY_DST, dst);
+	mock_wr(dev, MOCK_REG_COPY_SIZE, size);
+	mock_wr(dev, MOCK_REG_COPY_COUNT, count);
+	mock_wr(dev, MOCK_REG_COPY_CTRL, MOCK_COPY_CTRL_START);
+	while ((status = mock_rd(dev, MOCK_REG_COPY_STATUS)) & MOCK_COPY_STATUS_BUSY) {
+		if (now_ms() > end)
+			return ~0U;
+		usleep(1000);
+	}
+	return status;
+}
+
+/*
+ * The copy engine (what upstream's VFIO selftests' plug-in drives): the
+ * bytes arrive, across pages and at odd offsets at both ends, and nothing
+ * around them changes.
+ */
+TEST_F(dma, copy_engine_copies)
+{
+	const uint64_t src = 100, dst = 128 * PS + 7, size = 5 * PS + 321;
+	uint64_t i;
+
+	for (i = 0; i < 64 * PS; i++)
+		self->buf[i] = i * 7 + 1;
+	EXPECT_EQ(0, copy_run(&self->dev, IOVA_BASE + src, IOVA_BASE + dst, size, 3));
+	EXPECT_EQ(3 * size, mock_rd(&self->dev, MOCK_REG_COPY_BYTES));
+	EXPECT_EQ(0, memcmp(self->buf + src, self->buf + dst, size));
+	EXPECT_EQ(0, self->buf[dst - 1]);
+	EXPECT_EQ(0, self->buf[dst + size]);
+	/* Nothing to copy: the start is ignored, nothing is busy. */
+	EXPECT_EQ(0, copy_run(&self->dev, IOVA_BASE, IOVA_BASE + dst, 0, 1));
+	EXPECT_EQ(3 * size, mock_rd(&self->dev, MOCK_REG_COPY_BYTES));
+}
+
+/* A copy ends at the first IOVA it cannot write (or read), with FAULT. */
+TEST_F(dma, copy_engine_faults)
+{
+	const uint64_t last = (NPAGES - 1) * PS;
+
+	memset(self->buf, 0x5a, PS);
+	EXPECT_EQ(MOCK_COPY_STATUS_FAULT,
+		  copy_run(&self->dev, IOVA_BASE, IOVA_BASE + last, 2 * PS, 1));
+	EXPECT_EQ(PS, mock_rd(&self->dev, MOCK_REG_COPY_BYTES));
+	EXPECT_EQ(0x5a, self->buf[last + PS - 1]);
+	EXPECT_EQ(MOCK_COPY_STATUS_FAULT,
+		  copy_run(&self->dev, IOVA_BASE + NPAGES * PS, IOVA_BASE, PS, 1));
+	EXPECT_EQ(PS, mock_rd(&self->dev, MOCK_REG_COPY_BYTES));
+	/*
+	 * A start while stopped is a dropped register write: nothing is copied
+	 * and COPY_STATUS keeps the last copy's FAULT.
+	 */
+	ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP), NULL));
+	EXPECT_EQ(MOCK_COPY_STATUS_FAULT,
+		  copy_run(&self->dev, IOVA_BASE, IOVA_BASE + PS, PS, 1));
+	EXPECT_EQ(PS, mock_rd(&self->dev, MOCK_REG_COPY_BYTES));
 }
 
 /* The rate the engine sustains at its cap (reported, not judged). */

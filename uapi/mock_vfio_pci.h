@@ -71,7 +71,14 @@
 #define MOCK_REG_DMA_SEED		0x0a8	/* RW 64: writing it reseeds the DMA PRNG */
 #define MOCK_REG_DMA_WRITES		0x0b0	/* RO 64: DMA writes that reached memory */
 #define MOCK_REG_DMA_FAULTS		0x0b8	/* RO 64: DMA writes to unmapped IOVAs */
-#define MOCK_REG_END			0x0c0
+#define MOCK_REG_COPY_SRC		0x0c0	/* RW 64: copy engine: source IOVA */
+#define MOCK_REG_COPY_DST		0x0c8	/* RW 64: destination IOVA */
+#define MOCK_REG_COPY_SIZE		0x0d0	/* RW 64: bytes per copy */
+#define MOCK_REG_COPY_COUNT		0x0d8	/* RW: copies per start */
+#define MOCK_REG_COPY_CTRL		0x0dc	/* WO: MOCK_COPY_CTRL_START */
+#define MOCK_REG_COPY_STATUS		0x0e0	/* RO: MOCK_COPY_STATUS_* */
+#define MOCK_REG_COPY_BYTES		0x0e8	/* RO 64: bytes the copy engine wrote */
+#define MOCK_REG_END			0x0f0
 
 /* The 64-bit registers (8-byte accesses allowed), for driver and users alike. */
 static inline int mock_reg_is64(__u32 reg)
@@ -93,6 +100,10 @@ static inline int mock_reg_is64(__u32 reg)
 	case MOCK_REG_DMA_SEED:
 	case MOCK_REG_DMA_WRITES:
 	case MOCK_REG_DMA_FAULTS:
+	case MOCK_REG_COPY_SRC:
+	case MOCK_REG_COPY_DST:
+	case MOCK_REG_COPY_SIZE:
+	case MOCK_REG_COPY_BYTES:
 		return 1;
 	}
 	return 0;
@@ -124,8 +135,25 @@ static inline int mock_reg_is64(__u32 reg)
 #define MOCK_DMA_WRITE_BYTES		64
 #define MOCK_DMA_CTRL_ENABLE		_BITUL(0)
 
+/*
+ * Copy engine (Documentation/dma.rst): writing MOCK_COPY_CTRL_START copies
+ * COPY_SIZE bytes from the IOVA COPY_SRC to the IOVA COPY_DST, COPY_COUNT
+ * times, reading and writing the user's memory through its VFIO container
+ * mappings, in the background: COPY_STATUS reads MOCK_COPY_STATUS_BUSY until
+ * it is done.  A start while busy, or with COPY_SIZE or COPY_COUNT 0, is
+ * ignored.  The copy ends early with MOCK_COPY_STATUS_FAULT at the first
+ * IOVA not mapped (readable at the source, writable at the destination),
+ * and with MOCK_COPY_STATUS_STOPPED when the device stops (it copies only
+ * while it runs, as the DMA engine writes); each start clears both.  The
+ * copy registers are wiring: not migrated, not in the digest.
+ */
+#define MOCK_COPY_CTRL_START		_BITUL(0)
+#define MOCK_COPY_STATUS_BUSY		_BITUL(0)
+#define MOCK_COPY_STATUS_FAULT		_BITUL(1)
+#define MOCK_COPY_STATUS_STOPPED	_BITUL(2)
+
 #define MOCK_ID				0x4b434f4d	/* "MOCK" */
-#define MOCK_REGS_VERSION		0x00010000	/* 1.0 */
+#define MOCK_REGS_VERSION		0x00010001	/* 1.1: the copy engine */
 #define MOCK_PAGE_SIZE			4096
 
 #define MOCK_WL_CTRL_ENABLE		_BITUL(0)
