@@ -75,8 +75,13 @@ TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -Wno-sign-compare -Wno
 	       -I$(KSFT) -Iselftests/lib
 
 OBJ := $(BUILD)/obj
+# libvfiomig, one folder a layer (Documentation/design.rst, "The harness's
+# layers"), and the trace checker's own library.
 LIBVFIOMIG := $(BUILD)/lib/libvfiomig.a
-LIB_SRCS := $(wildcard harness/lib/*.c)
+LIBMIGCHECK := $(BUILD)/lib/libmigcheck.a
+LIB_LAYERS := device stream ram mock migration
+LIB_SRCS := $(foreach l,$(LIB_LAYERS),$(wildcard harness/lib/$(l)/*.c))
+MIGCHECK_SRCS := $(wildcard harness/lib/migcheck/*.c)
 CLI_SRCS := $(wildcard harness/cli/*.c)
 SELFTEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*_test.c))
@@ -100,8 +105,8 @@ userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) 
 # (selftests/Makefile: only KSFT_DIR and KHDR_INCLUDES) and installed for
 # run_kselftest.sh, which guest-check runs on devices.
 $(KSFT_INSTALL)/kselftest-list.txt: selftests/Makefile selftests/settings selftests/run-conformance \
-		$(wildcard selftests/migration_*_test.c selftests/lib/*.[ch] harness/lib/*.[ch] \
-			   harness/include/*.h uapi/*.h)
+		$(wildcard selftests/migration_*_test.c selftests/lib/*.[ch] harness/lib/*.h \
+			   harness/lib/device/*.[ch] harness/include/vfiomig/device.h uapi/*.h)
 	$(call cmd,KSFT)$(MAKE) --no-print-directory -s -C selftests KSFT_DIR=$(abspath $(KSFT)) \
 		KHDR_INCLUDES="-isystem $(abspath $(LSRC))/usr/include" OUTPUT=$(abspath $(BUILD))/ksft \
 		WERROR=1 install INSTALL_PATH=$(abspath $(KSFT_INSTALL)) >/dev/null
@@ -136,15 +141,23 @@ $(OBJ)/selftests/%.o: selftests/%.c
 	@mkdir -p $(@D)
 	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
+# Each archive anew: "ar r" would keep the members of files since moved or
+# removed, and their symbols.
 $(LIBVFIOMIG): $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 	@mkdir -p $(@D)
+	@rm -f $@
+	$(call cmd,AR)$(AR) rcs $@ $^
+
+$(LIBMIGCHECK): $(patsubst %.c,$(OBJ)/%.o,$(MIGCHECK_SRCS))
+	@mkdir -p $(@D)
+	@rm -f $@
 	$(call cmd,AR)$(AR) rcs $@ $^
 
 $(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
-$(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
+$(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBMIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
@@ -168,7 +181,7 @@ $(OBJ)/unit/%.o: harness/tests/%.c
 	@mkdir -p $(@D)
 	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
+$(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG) $(LIBMIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
@@ -179,6 +192,7 @@ $(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_OBJ := $(BUILD)/san/obj
 SAN_LIB := $(BUILD)/san/lib/libvfiomig.a
+SAN_MIGCHECK := $(BUILD)/san/lib/libmigcheck.a
 SAN_UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/san/unit/%,$(wildcard harness/tests/*_test.c))
 
 unit-san: $(SAN_UNIT_TESTS)
@@ -193,9 +207,15 @@ $(SAN_OBJ)/unit/%.o: harness/tests/%.c
 
 $(SAN_LIB): $(patsubst %.c,$(SAN_OBJ)/%.o,$(LIB_SRCS))
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(call cmd,AR)$(AR) rcs $@ $^
 
-$(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB)
+$(SAN_MIGCHECK): $(patsubst %.c,$(SAN_OBJ)/%.o,$(MIGCHECK_SRCS))
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(call cmd,AR)$(AR) rcs $@ $^
+
+$(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB) $(SAN_MIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) $(SAN) -o $@ $^ $(LIBS)
 

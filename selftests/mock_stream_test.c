@@ -15,7 +15,7 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
-#include "mockstream.h"
+#include "vfiomig/mockstream.h"
 #include "mock.h"
 
 #define SMALL_MEM	"262144"	/* 64 pages: quick to stream byte by byte */

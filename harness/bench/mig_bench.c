@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "vfiomig.h"
-#include "vfmmock.h"
+#include "vfiomig/device.h"
+#include "vfiomig/mock.h"
 #include "bench.h"
 
 #define CHUNK	(1 << 20)

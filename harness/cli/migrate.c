@@ -21,10 +21,10 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "vfmmig.h"
-#include "vfmmock.h"
-#include "vfmram.h"
-#include "vfmring.h"
+#include "vfiomig/migration.h"
+#include "vfiomig/mock.h"
+#include "vfiomig/ram.h"
+#include "vfiomig/ring.h"
 #include "mock_vfio_pci.h"
 #include "cli.h"
 #include "report.h"
@@ -282,7 +282,7 @@ static void start_p2p(struct vfm_mig *m, long rate)
 	unsigned int i;
 
 	for (i = 0; rate >= 0 && i < m->ndev; i++) {
-		struct vfm_mdev *d = &m->dev[i], *peer = &m->dev[(i + 1) % m->ndev];
+		struct vfm_migdev *d = &m->dev[i], *peer = &m->dev[(i + 1) % m->ndev];
 
 		if (!d->mock || !peer->mock) {
 			fprintf(stderr, "vfio-migrate: %s -> %s: not both mock devices, no P2P traffic\n",

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vfmmig.h"
-#include "vfmmon.h"
+#include "vfiomig/migration.h"
+#include "vfiomig/monitor.h"
 
 struct json_object;
 

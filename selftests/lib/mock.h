@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 #include "mock_vfio_pci.h"
 
 /* True if @bdf is bound to mock-vfio-pci. */

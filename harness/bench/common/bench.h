@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 
 /* CLOCK_MONOTONIC in seconds. */
 double bench_now(void);
