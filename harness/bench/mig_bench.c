@@ -20,8 +20,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "vfiomig/device.h"
-#include "vfiomig/mock.h"
+#include "vfiomig.h"
 #include "bench.h"
 
 #define CHUNK	(1 << 20)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "vfiomig/device.h"
+#include "vfiomig.h"
 #include "cli.h"
 
 static const char *driver_of(const char *bdf, char *buf, size_t len)

@@ -21,10 +21,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "vfiomig/migration.h"
-#include "vfiomig/mock.h"
-#include "vfiomig/ram.h"
-#include "vfiomig/ring.h"
+#include "vfiomig.h"
 #include "mock_vfio_pci.h"
 #include "cli.h"
 #include "report.h"

@@ -9,8 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vfiomig/migration.h"
-#include "vfiomig/monitor.h"
+#include "vfiomig.h"
 
 struct json_object;
 

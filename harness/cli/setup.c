@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfiomig/device.h"
+#include "vfiomig.h"
 #include "mock_vfio_pci.h"
 #include "cli.h"
 

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfiomig/ram.h"
-#include "vfiomig/stream.h"
+#include "vfiomig.h"
 
 static struct vfm_rstream rs;	/* 64 KiB of buffer: not on the stack */
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "vfiomig/device.h"
+#include "vfiomig.h"
 
 /* CLOCK_MONOTONIC in seconds. */
 double bench_now(void);
