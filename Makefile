@@ -10,7 +10,7 @@
 #   make check-quick  host tests + lint + the test VM on Debian's kernel only
 #   make demo       boot the VM and migrate two mock devices
 #   make bench      benchmarks in the VM, as ratios measured in the same run
-#   make lint       checkpatch --strict and sparse/W=1 on the driver
+#   make lint       checkpatch --strict and sparse/W=1 on the driver, calls one way
 #   make unit-san   the host unit tests built with ASan and UBSan ($(BUILD)/san)
 #   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
 #   make debug-kernel  the debug guest kernel (cached) and the module built against it
@@ -219,7 +219,8 @@ $(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB) $(SAN_MIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-lint: driver
+# The harness's objects too: lint checks the calls between its layers.
+lint: driver $(LIBVFIOMIG) $(LIBMIGCHECK)
 	@scripts/lint $(BUILD) $(KDIR)
 
 check: all unit-san mtty
