@@ -28,7 +28,6 @@
 #include "vfiomig/ring.h"
 #include "vfiomig/ram.h"
 #include "vfiomig/mock.h"
-#include "vfiomig/monitor.h"
 #include "vfiomig/mockstream.h"
 #include "vfiomig/migration.h"
 

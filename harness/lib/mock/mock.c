@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * mock-vfio-pci BAR0 registers through the device fd (vfiomig/mock.h).
+ * mock-vfio-pci's client (vfiomig/mock.h): BAR0 registers through the
+ * device fd, the device's sysfs and debugfs files.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -20,25 +24,47 @@ bool vfm_mock_bound(const char *bdf)
 	       !strcmp(drv, MOCK_VFIO_PCI_DRIVER_NAME);
 }
 
-static int access_reg(const struct vfm_device *dev, uint32_t reg, uint64_t *val, bool write)
+static int bar0_offset(const struct vfm_device *dev, uint64_t *offset)
 {
 	struct vfio_region_info info = {
 		.argsz = sizeof(info),
 		.index = VFIO_PCI_BAR0_REGION_INDEX,
 	};
-	int width = mock_reg_is64(reg) ? 8 : 4;
-	ssize_t n;
 
-	if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info)) {
-		int err = errno;
+	if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info))
+		return -errno;
+	*offset = info.offset;
+	return 0;
+}
 
-		vfm_err(dev->bdf, "BAR0 region info: %s", strerror(err));
-		return -err;
+long vfm_mock_bar0_access(const struct vfm_device *dev, uint64_t off, void *buf,
+			  size_t size, bool write)
+{
+	uint64_t base = 0;
+	int ret = bar0_offset(dev, &base);
+
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return write ? pwrite(dev->fd, buf, size, base + off) :
+		       pread(dev->fd, buf, size, base + off);
+}
+
+static int access_reg(const struct vfm_device *dev, uint32_t reg, uint64_t *val, bool write)
+{
+	long width = mock_reg_is64(reg) ? 8 : 4;
+	uint64_t base = 0;
+	int ret = bar0_offset(dev, &base);
+	long n;
+
+	if (ret) {
+		vfm_err(dev->bdf, "BAR0 region info: %s", strerror(-ret));
+		return ret;
 	}
 	if (!write)
 		*val = 0;
-	n = write ? pwrite(dev->fd, val, width, info.offset + reg) :
-		    pread(dev->fd, val, width, info.offset + reg);
+	n = write ? pwrite(dev->fd, val, width, base + reg) : pread(dev->fd, val, width, base + reg);
 	if (n != width) {
 		int err = n < 0 ? errno : EIO;
 
@@ -94,4 +120,84 @@ int vfm_mock_p2p(const struct vfm_device *dev, const struct vfm_device *peer, ui
 	if (!ret)
 		ret = vfm_mock_write(dev, MOCK_REG_P2P_RATE, rate);
 	return ret;
+}
+
+/* Read all of @path, at most @len - 1 bytes, NUL-terminated. */
+static int read_file(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	err = n < 0 ? errno : 0;
+	close(fd);
+	buf[got] = '\0';
+	return -err;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? errno : 0;
+	close(fd);
+	return -err;
+}
+
+static void sysfs_path(char *path, size_t len, const char *bdf, const char *attr)
+{
+	snprintf(path, len, "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
+}
+
+int vfm_mock_sysfs_read(const char *bdf, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	sysfs_path(path, sizeof(path), bdf, attr);
+	ret = read_file(path, buf, len);
+	buf[strcspn(buf, "\n")] = '\0';
+	return ret;
+}
+
+int vfm_mock_sysfs_write(const char *bdf, const char *attr, const char *val)
+{
+	char path[PATH_MAX];
+
+	sysfs_path(path, sizeof(path), bdf, attr);
+	return write_file(path, val);
+}
+
+static void debugfs_path(char *path, size_t len, const char *bdf, const char *file)
+{
+	if (bdf)
+		snprintf(path, len, VFM_MON_DIR "/%s/%s", bdf, file);
+	else
+		snprintf(path, len, VFM_MON_DIR "/%s", file);
+}
+
+int vfm_mock_debugfs_read(const char *bdf, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	debugfs_path(path, sizeof(path), bdf, file);
+	return read_file(path, buf, len);
+}
+
+int vfm_mock_debugfs_write(const char *bdf, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+
+	debugfs_path(path, sizeof(path), bdf, file);
+	return write_file(path, val);
 }

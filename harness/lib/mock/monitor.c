@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfiomig/monitor.h"
+#include "vfiomig/mock.h"
+
 
 int vfm_mon_rule_index(const char *rule)
 {
@@ -82,3 +83,8 @@ int vfm_mon_walk(int64_t after_seq, int64_t *last_seq,
 	return 0;
 }
 
+
+int vfm_mon_clear(void)
+{
+	return vfm_mock_debugfs_write(NULL, "clear", "1");
+}
