@@ -100,9 +100,9 @@ int vfm_device_flags(const struct vfm_device *dev, uint32_t *flags);
 int vfm_migration_flags(const struct vfm_device *dev, uint64_t *flags);
 /*
  * Migration state and data transfer (state.c).  Thin wrappers of the uAPI.
- * The calls a caller may make on purpose to provoke an error (SET, PRECOPY
- * info, reading and writing a data_fd) print nothing; the others print one
- * line as usual.
+ * The calls a caller may make on purpose to provoke an error (SET,
+ * DATA_SIZE, PRECOPY info, reading and writing a data_fd) print nothing; the
+ * others print one line as usual.
  */
 /* GET VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: an enum vfio_device_mig_state. */
 int vfm_get_state(const struct vfm_device *dev, uint32_t *state);
@@ -112,7 +112,7 @@ int vfm_get_state(const struct vfm_device *dev, uint32_t *state);
  * -1; with a NULL @data_fd such an fd is closed.
  */
 int vfm_set_state(const struct vfm_device *dev, uint32_t state, int *data_fd);
-/* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the estimated STOP_COPY stream length. */
+/* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the estimated STOP_COPY stream length, quiet. */
 int vfm_data_size(const struct vfm_device *dev, uint64_t *bytes);
 /*
  * VFIO_MIG_GET_PRECOPY_INFO on a data_fd, quiet.  Sets info->argsz; the

@@ -13,16 +13,33 @@
 #include "vfiomig/device.h"
 #include "log.h"
 
+/* A libkmod context; @config NULL: the system's modprobe.d.  NULL after saying why. */
+static struct kmod_ctx *new_ctx(const char *const *config)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, config);
+
+	if (!ctx)
+		vfm_err("libkmod", "kmod_new failed");
+	return ctx;
+}
+
+static int module_by_name(struct kmod_ctx *ctx, const char *name, struct kmod_module **mod)
+{
+	int ret = kmod_module_new_from_name(ctx, name, mod);
+
+	if (ret < 0)
+		vfm_err(name, "kmod_module_new_from_name: %s", strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
 static int load_by_name(struct kmod_ctx *ctx, const char *name)
 {
 	struct kmod_module *mod;
 	int ret;
 
-	ret = kmod_module_new_from_name(ctx, name, &mod);
-	if (ret < 0) {
-		vfm_err(name, "kmod_module_new_from_name: %s", strerror(-ret));
+	ret = module_by_name(ctx, name, &mod);
+	if (ret)
 		return ret;
-	}
 	/*
 	 * Built into the kernel (the debug kernel; libkmod learns it from
 	 * modules.builtin): nothing to load, and probing with
@@ -74,11 +91,9 @@ int vfm_load_modules(const char *module_path, const char *params)
 	struct kmod_ctx *ctx;
 	int ret;
 
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx) {
-		vfm_err("libkmod", "kmod_new failed");
+	ctx = new_ctx(NULL);
+	if (!ctx)
 		return -ENOMEM;
-	}
 	ret = load_by_name(ctx, "vfio_iommu_type1");
 	if (!ret)
 		ret = load_by_name(ctx, "vfio_pci_core");
@@ -87,11 +102,9 @@ int vfm_load_modules(const char *module_path, const char *params)
 		return ret;
 
 	/* Our module from a path: no modprobe.d configuration applies. */
-	ctx = kmod_new(NULL, null_config);
-	if (!ctx) {
-		vfm_err("libkmod", "kmod_new failed");
+	ctx = new_ctx(null_config);
+	if (!ctx)
 		return -ENOMEM;
-	}
 	ret = load_from_path(ctx, module_path, params);
 	kmod_unref(ctx);
 	return ret;
@@ -99,13 +112,11 @@ int vfm_load_modules(const char *module_path, const char *params)
 
 int vfm_load_module_by_name(const char *name)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_ctx *ctx = new_ctx(NULL);
 	int ret;
 
-	if (!ctx) {
-		vfm_err("libkmod", "kmod_new failed");
+	if (!ctx)
 		return -ENOMEM;
-	}
 	ret = load_by_name(ctx, name);
 	kmod_unref(ctx);
 	return ret;
@@ -117,16 +128,12 @@ int vfm_unload_module(const char *name)
 	struct kmod_ctx *ctx;
 	int ret;
 
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx) {
-		vfm_err("libkmod", "kmod_new failed");
+	ctx = new_ctx(NULL);
+	if (!ctx)
 		return -ENOMEM;
-	}
-	ret = kmod_module_new_from_name(ctx, name, &mod);
-	if (ret < 0) {
-		vfm_err(name, "kmod_module_new_from_name: %s", strerror(-ret));
+	ret = module_by_name(ctx, name, &mod);
+	if (ret)
 		goto out_unref_ctx;
-	}
 	ret = kmod_module_remove_module(mod, 0);
 	if (ret < 0)
 		vfm_err(name, "removing module: %s", strerror(-ret));

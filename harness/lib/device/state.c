@@ -77,12 +77,8 @@ int vfm_data_size(const struct vfm_device *dev, uint64_t *bytes)
 		.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
 	};
 
-	if (ioctl(dev->fd, VFIO_DEVICE_FEATURE, &feat)) {
-		int err = errno;
-
-		vfm_err(dev->bdf, "VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: %s", strerror(err));
-		return -err;
-	}
+	if (ioctl(dev->fd, VFIO_DEVICE_FEATURE, &feat))
+		return -errno;
 	*bytes = feat.size.stop_copy_length;
 	return 0;
 }

@@ -340,8 +340,12 @@ static int run(struct vfm_mig *m, struct vfm_wstream *ws, int rp_fd)
 		return send_failed(m, ws, rp_fd);
 
 	/* Only an estimate (U-18); recorded for the report. */
-	for (i = 0; i < m->ndev; i++)
-		vfm_data_size(&m->dev[i].dev, &m->dev[i].data_size);
+	for (i = 0; i < m->ndev; i++) {
+		ret = vfm_data_size(&m->dev[i].dev, &m->dev[i].data_size);
+		if (ret)
+			vfm_err(m->dev[i].dev.bdf, "VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: %s",
+				strerror(-ret));
+	}
 	ret = vfm_mig_stop_all(m);
 	if (ret)
 		return ret;
