@@ -33,6 +33,22 @@ static int resume(struct vfm_mig *m, struct vfm_migdev *d)
 }
 
 /*
+ * The misbehaving write itself: @buf to @fd of session @sess, which the
+ * device has left; recorded in the report and said on stderr (@what).
+ */
+static void write_misbehaving(struct vfm_migdev *d, int fd, unsigned int sess, const char *buf,
+			      size_t len, const char *what)
+{
+	ssize_t n = write(fd, buf, len);
+
+	d->misbehaved = true;
+	d->misbehave_err = n < 0 ? -errno : 0;
+	vfm_migdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? d->misbehave_err : n, sess);
+	fprintf(stderr, "vfiomig: %s: misbehave: %s: %s\n", d->dev.bdf, what,
+		n < 0 ? strerror(-d->misbehave_err) : "accepted (device bug)");
+}
+
+/*
  * write-before-resuming: write the first chunk to the fd of a RESUMING
  * session the device has already left (reset), then load properly.
  */
@@ -40,16 +56,10 @@ static void write_stale(struct vfm_mig *m, struct vfm_migdev *d, const char *buf
 {
 	int stale = d->data_fd;
 	unsigned int stale_sess = d->sess;
-	ssize_t n;
 
 	d->data_fd = -1;	/* kept open across the reset on purpose */
 	vfm_migdev_reset(d, "misbehave-reset");
-	n = write(stale, buf, len);
-	d->misbehaved = true;
-	d->misbehave_err = n < 0 ? -errno : 0;
-	vfm_migdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? d->misbehave_err : n, stale_sess);
-	fprintf(stderr, "vfiomig: %s: misbehave: write to a data_fd while RUNNING: %s\n",
-		d->dev.bdf, n < 0 ? strerror(-d->misbehave_err) : "accepted (device bug)");
+	write_misbehaving(d, stale, stale_sess, buf, len, "write to a data_fd while RUNNING");
 	close(stale);
 	d->stale_fd_written = true;
 	resume(m, d);
@@ -65,20 +75,14 @@ static int write_old_session(struct vfm_mig *m, struct vfm_migdev *d, const char
 {
 	int old = d->data_fd, ret;
 	unsigned int old_sess = d->sess;
-	ssize_t n;
 
 	d->data_fd = -1;	/* kept open across the reset on purpose */
 	d->stale_fd_written = true;
 	vfm_migdev_reset(d, "misbehave-reset");
 	ret = resume(m, d);
-	if (!ret) {
-		n = write(old, buf, len);
-		d->misbehaved = true;
-		d->misbehave_err = n < 0 ? -errno : 0;
-		vfm_migdev_note_sess(d, VFM_EV_WRITE, len, n < 0 ? d->misbehave_err : n, old_sess);
-		fprintf(stderr, "vfiomig: %s: misbehave: write to the old data_fd of a new RESUMING session: %s\n",
-			d->dev.bdf, n < 0 ? strerror(-d->misbehave_err) : "accepted (device bug)");
-	}
+	if (!ret)
+		write_misbehaving(d, old, old_sess, buf, len,
+				  "write to the old data_fd of a new RESUMING session");
 	close(old);
 	return ret;
 }
