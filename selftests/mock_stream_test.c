@@ -30,6 +30,40 @@ static int sysfs_set(const char *bdf, const char *attr, const char *val, char *o
 	return ret ? ret : vfm_mock_sysfs_write(bdf, attr, val);
 }
 
+/*
+ * Open source and destination, reset, as different VMs to the monitor (two
+ * groups).  0 or -errno; the library names a failed open or reset.
+ */
+static int pair_open(struct vfm_device *src, struct vfm_device *dst)
+{
+	int ret = vfm_mock_sysfs_write(bdf_src, "group", "41");
+
+	if (!ret)
+		ret = vfm_mock_sysfs_write(bdf_dst, "group", "42");
+	if (!ret)
+		ret = vfm_device_open(bdf_src, src);
+	if (!ret)
+		ret = vfm_device_open(bdf_dst, dst);
+	if (!ret)
+		ret = vfm_reset(src);
+	if (!ret)
+		ret = vfm_reset(dst);
+	return ret;
+}
+
+/* Undo pair_open(), as far as it went (a device not opened has fd -1). */
+static void pair_close(struct vfm_device *src, struct vfm_device *dst)
+{
+	if (src->fd >= 0)
+		vfm_device_close(src);
+	if (dst->fd >= 0)
+		vfm_device_close(dst);
+	if (bdf_dst) {
+		vfm_mock_sysfs_write(bdf_src, "group", "0");
+		vfm_mock_sysfs_write(bdf_dst, "group", "0");
+	}
+}
+
 FIXTURE(pair) {
 	struct vfm_device src, dst;
 	char old_src[32], old_dst[32];
@@ -55,25 +89,12 @@ FIXTURE_SETUP(pair)
 		ASSERT_EQ(0, sysfs_set(bdf_dst, "mem_size", variant->mem_size, self->old_dst));
 		self->resized = true;
 	}
-	/* Source and destination are different VMs to the monitor. */
-	ASSERT_EQ(0, vfm_mock_sysfs_write(bdf_src, "group", "41"));
-	ASSERT_EQ(0, vfm_mock_sysfs_write(bdf_dst, "group", "42"));
-	ASSERT_EQ(0, vfm_device_open(bdf_src, &self->src));
-	ASSERT_EQ(0, vfm_device_open(bdf_dst, &self->dst));
-	ASSERT_EQ(0, vfm_reset(&self->src));
-	ASSERT_EQ(0, vfm_reset(&self->dst));
+	ASSERT_EQ(0, pair_open(&self->src, &self->dst));
 }
 
 FIXTURE_TEARDOWN(pair)
 {
-	if (self->src.fd >= 0)
-		vfm_device_close(&self->src);
-	if (self->dst.fd >= 0)
-		vfm_device_close(&self->dst);
-	if (bdf_dst) {
-		vfm_mock_sysfs_write(bdf_src, "group", "0");
-		vfm_mock_sysfs_write(bdf_dst, "group", "0");
-	}
+	pair_close(&self->src, &self->dst);
 	if (self->resized) {
 		vfm_mock_sysfs_write(bdf_src, "mem_size", self->old_src);
 		vfm_mock_sysfs_write(bdf_dst, "mem_size", self->old_dst);
@@ -559,13 +580,7 @@ FIXTURE_SETUP(bad)
 		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdf_src, bdf_dst);
 	ASSERT_EQ(0, sysfs_set(bdf_src, "mem_size", SMALL_MEM, self->old_src));
 	ASSERT_EQ(0, sysfs_set(bdf_dst, "mem_size", SMALL_MEM, self->old_dst));
-	/* Source and destination are different VMs to the monitor. */
-	ASSERT_EQ(0, vfm_mock_sysfs_write(bdf_src, "group", "41"));
-	ASSERT_EQ(0, vfm_mock_sysfs_write(bdf_dst, "group", "42"));
-	ASSERT_EQ(0, vfm_device_open(bdf_src, &self->src));
-	ASSERT_EQ(0, vfm_device_open(bdf_dst, &self->dst));
-	ASSERT_EQ(0, vfm_reset(&self->src));
-	ASSERT_EQ(0, vfm_reset(&self->dst));
+	ASSERT_EQ(0, pair_open(&self->src, &self->dst));
 	self->reset_digest = mock_rd(&self->dst, MOCK_REG_DIGEST);
 	scribble(&self->src);
 	/* A destination with a state of its own, given up at RESUMING. */
@@ -581,14 +596,7 @@ FIXTURE_TEARDOWN(bad)
 {
 	free(self->good);
 	free(self->buf);
-	if (self->src.fd >= 0)
-		vfm_device_close(&self->src);
-	if (self->dst.fd >= 0)
-		vfm_device_close(&self->dst);
-	if (bdf_dst) {
-		vfm_mock_sysfs_write(bdf_src, "group", "0");
-		vfm_mock_sysfs_write(bdf_dst, "group", "0");
-	}
+	pair_close(&self->src, &self->dst);
 	vfm_mock_sysfs_write(bdf_src, "mem_size", self->old_src);
 	vfm_mock_sysfs_write(bdf_dst, "mem_size", self->old_dst);
 }
