@@ -82,6 +82,11 @@ LIBMIGCHECK := $(BUILD)/lib/libmigcheck.a
 LIB_LAYERS := device stream ram mock migration
 LIB_SRCS := $(foreach l,$(LIB_LAYERS),$(wildcard harness/lib/$(l)/*.c))
 MIGCHECK_SRCS := $(wildcard harness/lib/migcheck/*.c)
+# An archive keeps its members by name, and scripts/fuzz its objects in one
+# folder: a second file of one name in another layer would replace the first.
+ifneq ($(words $(notdir $(LIB_SRCS) $(MIGCHECK_SRCS))),$(words $(sort $(notdir $(LIB_SRCS) $(MIGCHECK_SRCS)))))
+$(error harness/lib: two files of one name in different layers; name them apart)
+endif
 CLI_SRCS := $(wildcard harness/cli/*.c)
 SELFTEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*_test.c))
