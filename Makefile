@@ -10,7 +10,7 @@
 #   make check-quick  host tests + lint + the test VM on Debian's kernel only
 #   make demo       boot the VM and migrate two mock devices
 #   make bench      benchmarks in the VM, as ratios measured in the same run
-#   make lint       checkpatch --strict and sparse/W=1 on the driver
+#   make lint       checkpatch --strict and sparse/W=1 on the driver, calls one way
 #   make unit-san   the host unit tests built with ASan and UBSan ($(BUILD)/san)
 #   make fuzz       the parsers' libFuzzer targets (harness/fuzz), FUZZ_SECONDS=300 each
 #   make debug-kernel  the debug guest kernel (cached), the module and mtty built against it
@@ -75,8 +75,18 @@ TEST_CFLAGS := -std=gnu11 $(CFLAGS) -Wno-unused-parameter -Wno-sign-compare -Wno
 	       -I$(KSFT) -Iselftests/lib
 
 OBJ := $(BUILD)/obj
+# libvfiomig, one folder a layer (Documentation/design.rst, "The harness's
+# layers"), and the trace checker's own library.
 LIBVFIOMIG := $(BUILD)/lib/libvfiomig.a
-LIB_SRCS := $(wildcard harness/lib/*.c)
+LIBMIGCHECK := $(BUILD)/lib/libmigcheck.a
+LIB_LAYERS := device stream ram mock migration
+LIB_SRCS := $(foreach l,$(LIB_LAYERS),$(wildcard harness/lib/$(l)/*.c))
+MIGCHECK_SRCS := $(wildcard harness/lib/migcheck/*.c)
+# An archive keeps its members by name, and scripts/fuzz its objects in one
+# folder: a second file of one name in another layer would replace the first.
+ifneq ($(words $(notdir $(LIB_SRCS) $(MIGCHECK_SRCS))),$(words $(sort $(notdir $(LIB_SRCS) $(MIGCHECK_SRCS)))))
+$(error harness/lib: two files of one name in different layers; name them apart)
+endif
 CLI_SRCS := $(wildcard harness/cli/*.c)
 SELFTEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*_test.c))
@@ -100,8 +110,8 @@ userspace: $(VFIO_MIGRATE) $(VFIO_MIGCHECK) $(SELFTESTS) $(UNIT_TESTS) $(BENCH) 
 # (selftests/Makefile: only KSFT_DIR and KHDR_INCLUDES) and installed for
 # run_kselftest.sh, which guest-check runs on devices.
 $(KSFT_INSTALL)/kselftest-list.txt: selftests/Makefile selftests/settings selftests/run-conformance \
-		$(wildcard selftests/migration_*_test.c selftests/lib/*.[ch] harness/lib/*.[ch] \
-			   harness/include/*.h uapi/*.h)
+		$(wildcard selftests/migration_*_test.c selftests/lib/*.[ch] harness/lib/*.h \
+			   harness/lib/device/*.[ch] harness/include/vfiomig/device.h uapi/*.h)
 	$(call cmd,KSFT)$(MAKE) --no-print-directory -s -C selftests KSFT_DIR=$(abspath $(KSFT)) \
 		KHDR_INCLUDES="-isystem $(abspath $(LSRC))/usr/include" OUTPUT=$(abspath $(BUILD))/ksft \
 		WERROR=1 install INSTALL_PATH=$(abspath $(KSFT_INSTALL)) >/dev/null
@@ -139,15 +149,23 @@ $(OBJ)/selftests/%.o: selftests/%.c
 	@mkdir -p $(@D)
 	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
+# Each archive anew: "ar r" would keep the members of files since moved or
+# removed, and their symbols.
 $(LIBVFIOMIG): $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 	@mkdir -p $(@D)
+	@rm -f $@
+	$(call cmd,AR)$(AR) rcs $@ $^
+
+$(LIBMIGCHECK): $(patsubst %.c,$(OBJ)/%.o,$(MIGCHECK_SRCS))
+	@mkdir -p $(@D)
+	@rm -f $@
 	$(call cmd,AR)$(AR) rcs $@ $^
 
 $(VFIO_MIGRATE): $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS)) $(LIBVFIOMIG)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
-$(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBVFIOMIG)
+$(VFIO_MIGCHECK): $(OBJ)/harness/migcheck/main.o $(LIBMIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
@@ -171,7 +189,7 @@ $(OBJ)/unit/%.o: harness/tests/%.c
 	@mkdir -p $(@D)
 	$(call cmd,CC)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
+$(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG) $(LIBMIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) -o $@ $^ $(LIBS)
 
@@ -182,6 +200,7 @@ $(BUILD)/unit/%: $(OBJ)/unit/%.o $(LIBVFIOMIG)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_OBJ := $(BUILD)/san/obj
 SAN_LIB := $(BUILD)/san/lib/libvfiomig.a
+SAN_MIGCHECK := $(BUILD)/san/lib/libmigcheck.a
 SAN_UNIT_TESTS := $(patsubst harness/tests/%.c,$(BUILD)/san/unit/%,$(wildcard harness/tests/*_test.c))
 
 unit-san: $(SAN_UNIT_TESTS)
@@ -196,13 +215,20 @@ $(SAN_OBJ)/unit/%.o: harness/tests/%.c
 
 $(SAN_LIB): $(patsubst %.c,$(SAN_OBJ)/%.o,$(LIB_SRCS))
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(call cmd,AR)$(AR) rcs $@ $^
 
-$(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB)
+$(SAN_MIGCHECK): $(patsubst %.c,$(SAN_OBJ)/%.o,$(MIGCHECK_SRCS))
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(call cmd,AR)$(AR) rcs $@ $^
+
+$(BUILD)/san/unit/%: $(SAN_OBJ)/unit/%.o $(SAN_LIB) $(SAN_MIGCHECK)
 	@mkdir -p $(@D)
 	$(call cmd,LD)$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-lint: driver
+# The harness's objects too: lint checks the calls between its layers.
+lint: driver $(LIBVFIOMIG) $(LIBMIGCHECK)
 	@scripts/lint $(BUILD) $(KDIR)
 
 check: all unit-san mtty

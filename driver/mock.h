@@ -316,6 +316,7 @@ void mock_model_reset(struct mock_device *m);
 void mock_page_modified(struct mock_device *m, unsigned long page);
 void mock_mark_dirty(struct mock_device *m, unsigned long page);
 void mock_dirty_epoch(struct mock_device *m, bool track);
+void mock_dirty_all(struct mock_device *m);
 void mock_dirty_stop(struct mock_device *m);
 bool mock_model_reinit(struct mock_device *m);
 u64 mock_page_hash(struct mock_device *m, unsigned long page);

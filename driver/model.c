@@ -196,6 +196,21 @@ void mock_dirty_epoch(struct mock_device *m, bool track)
 }
 
 /**
+ * mock_dirty_all() - mark every page dirty
+ * @m: the device, mem_lock held
+ *
+ * For a session that must send everything again (a REINIT without the v2
+ * opt-in).  Wakes nobody: the REINIT that called for it already woke
+ * &mock_device.changed.
+ */
+void mock_dirty_all(struct mock_device *m)
+{
+	lockdep_assert_held(&m->mem_lock);
+	bitmap_fill(m->model.dirty, m->model.npages);
+	m->model.ndirty = m->model.npages;
+}
+
+/**
  * mock_dirty_stop() - mark no more pages dirty
  * @m: the device, mem_lock held
  *

@@ -104,8 +104,7 @@ static void mock_save_sync(struct mock_save_file *s)
 		s->reinit = true;
 	} else {
 		/* Pages still in the initial pass are not counted as dirty. */
-		bitmap_fill(m->model.dirty, m->model.npages);
-		m->model.ndirty = m->model.npages;
+		mock_dirty_all(m);
 	}
 }
 

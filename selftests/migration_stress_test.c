@@ -191,29 +191,6 @@ static void op_end(struct worker *w, enum op op, int err)
 			s->bdf, op_rules[op].name, strerrorname_np(err) ?: "?", err);
 }
 
-static int ioctl_err(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? errno : 0;
-}
-
-static int mig_state_ioctl(int fd, uint32_t flags, uint32_t *state, int *data_fd)
-{
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_mig_state mig;
-	} feat = {
-		.hdr.argsz = sizeof(feat),
-		.hdr.flags = flags | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-		.mig.device_state = *state,
-		.mig.data_fd = -1,
-	};
-	int err = ioctl_err(fd, VFIO_DEVICE_FEATURE, &feat);
-
-	*state = feat.mig.device_state;
-	*data_fd = err ? -1 : feat.mig.data_fd;
-	return err;
-}
-
 /* A new data_fd from a SET: it becomes the one the data thread uses. */
 static void publish_fd(struct stress *s, int fd, bool saving)
 {
@@ -240,13 +217,16 @@ static int take_fd(struct stress *s, bool *saving, unsigned int *gen)
 	return fd;
 }
 
-/* Run @fn with the device open for reading; false if it is not open. */
+/*
+ * Run @stmt with the device open, as @dev, for reading; false if it is not
+ * open.
+ */
 #define WITH_DEVICE(s, stmt) ({					\
 	bool __open;						\
 	pthread_rwlock_rdlock(&(s)->open_lock);			\
 	__open = (s)->dev.fd >= 0;				\
 	if (__open) {						\
-		int fd = (s)->dev.fd;				\
+		const struct vfm_device *dev = &(s)->dev;	\
 		stmt;						\
 	}							\
 	pthread_rwlock_unlock(&(s)->open_lock);			\
@@ -266,11 +246,11 @@ static void check_state(struct worker *w, uint32_t state)
 static void do_get(struct worker *w)
 {
 	uint32_t state = 0;
-	int dfd, err;
+	int err;
 
 	WITH_DEVICE(w->s, ({
 		op_begin(w, OP_GET);
-		err = mig_state_ioctl(fd, VFIO_DEVICE_FEATURE_GET, &state, &dfd);
+		err = -vfm_get_state(dev, &state);
 		op_end(w, OP_GET, err);
 		if (!err)
 			check_state(w, state);
@@ -289,11 +269,9 @@ static void *arc_thread(void *arg)
 		if (!vfm_fsm_state_requestable(s->flags, to))
 			continue;
 		WITH_DEVICE(s, ({
-			uint32_t st = to;
-
 			atomic_store(&w->target, to);
 			op_begin(w, OP_SET);
-			err = mig_state_ioctl(fd, VFIO_DEVICE_FEATURE_SET, &st, &dfd);
+			err = -vfm_set_state(dev, to, &dfd);
 			op_end(w, OP_SET, err);
 		}));
 		if (dfd >= 0)
@@ -313,7 +291,7 @@ static void *reset_thread(void *arg)
 	while (!atomic_load(&s->stop)) {
 		WITH_DEVICE(s, ({
 			op_begin(w, OP_RESET);
-			op_end(w, OP_RESET, ioctl(fd, VFIO_DEVICE_RESET) ? errno : 0);
+			op_end(w, OP_RESET, ioctl(dev->fd, VFIO_DEVICE_RESET) ? errno : 0);
 		}));
 		/* A PCI reset takes ~100 ms: leave the sessions time to move data. */
 		usleep(RESET_GAP_US / 2 + rand_r(&w->seed) % RESET_GAP_US);
@@ -327,17 +305,11 @@ static void *info_thread(void *arg)
 	struct stress *s = w->s;
 
 	while (!atomic_load(&s->stop)) {
-		struct {
-			struct vfio_device_feature hdr;
-			struct vfio_device_feature_mig_data_size size;
-		} feat = {
-			.hdr.argsz = sizeof(feat),
-			.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
-		};
+		uint64_t bytes;
 
 		WITH_DEVICE(s, ({
 			op_begin(w, OP_DATA_SIZE);
-			op_end(w, OP_DATA_SIZE, ioctl_err(fd, VFIO_DEVICE_FEATURE, &feat));
+			op_end(w, OP_DATA_SIZE, -vfm_data_size(dev, &bytes));
 		}));
 		do_get(w);
 		usleep(rand_r(&w->seed) % 500);
@@ -372,10 +344,10 @@ static void data_op(struct worker *w, char *buf, size_t bufsz, size_t *off,
 		return;
 	}
 	if (saving && rand_r(&w->seed) % 4 == 0) {
-		struct vfio_precopy_info info = { .argsz = sizeof(info) };
+		struct vfio_precopy_info info = { 0 };
 
 		op_begin(w, OP_PRECOPY);
-		err = ioctl_err(fd, VFIO_MIG_GET_PRECOPY_INFO, &info);
+		err = -vfm_precopy_info(fd, &info);
 		op_end(w, OP_PRECOPY, err);
 		/* EINVAL in STOP_COPY is no sign of a dead session. */
 	} else if (saving) {

@@ -98,17 +98,17 @@ FIXTURE_SETUP(conc)
 	if (nbdfs < 2)
 		SKIP(return, "needs two to four devices: mock_concurrency_test BDF BDF...");
 	for (i = 0; i < nbdfs; i++)
-		if (!mock_bound(bdfs[i]))
+		if (!vfm_mock_bound(bdfs[i]))
 			SKIP(return, "%s is not bound to mock-vfio-pci", bdfs[i]);
 	for (i = 0; i < nbdfs; i++) {
 		for (a = 0; a < 2; a++) {
-			ASSERT_EQ(0, mock_sysfs_read(bdfs[i], attrs[a], self->old[i][a], 32));
-			ASSERT_EQ(0, mock_sysfs_write(bdfs[i], attrs[a], values[a]));
+			ASSERT_EQ(0, vfm_mock_sysfs_read(bdfs[i], attrs[a], self->old[i][a], 32));
+			ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[i], attrs[a], values[a]));
 		}
-		ASSERT_EQ(0, mock_sysfs_write(bdfs[i], "group", GROUP));
+		ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[i], "group", GROUP));
 		ASSERT_EQ(0, vfm_device_open(bdfs[i], &self->dev[i]));
 	}
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 FIXTURE_TEARDOWN(conc)
@@ -120,10 +120,10 @@ FIXTURE_TEARDOWN(conc)
 			vfm_device_close(&self->dev[i]);
 		for (a = 0; a < 2; a++)
 			if (self->old[i][a][0])
-				mock_sysfs_write(bdfs[i], attrs[a], self->old[i][a]);
-		mock_sysfs_write(bdfs[i], "group", "0");
+				vfm_mock_sysfs_write(bdfs[i], attrs[a], self->old[i][a]);
+		vfm_mock_sysfs_write(bdfs[i], "group", "0");
 	}
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 static void bad(struct worker *w, const char *fmt, ...)
@@ -320,23 +320,23 @@ static void *monitor_thread(void *arg)
 	}
 	while (!atomic_load(&c->stop)) {
 		w->op = "read events";
-		if (mock_debugfs_read(NULL, "events", buf, 1 << 20))
+		if (vfm_mock_debugfs_read(NULL, "events", buf, 1 << 20))
 			bad(w, "read events failed");
 		for (p = buf; (p = strstr(p, " p2p peer=")); p++)
 			atomic_fetch_add(&c->p2p_events, 1);
 		w->op = "read violations";
-		if (mock_debugfs_read(NULL, "violations", buf, 1 << 20))
+		if (vfm_mock_debugfs_read(NULL, "violations", buf, 1 << 20))
 			bad(w, "read violations failed");
 		w->op = "read counters";
 		if (mock_violations("total") == ~0ULL)
 			bad(w, "no total in counters");
 		w->op = "read device violations";
 		for (i = 0; i < c->n; i++)
-			if (mock_debugfs_read(c->dev[i].bdf, "violations", buf, 64))
+			if (vfm_mock_debugfs_read(c->dev[i].bdf, "violations", buf, 64))
 				bad(w, "read %s/violations failed", c->dev[i].bdf);
 		if (++round % 4 == 0) {
 			w->op = "clear";
-			if (mock_debugfs_write(NULL, "clear", "1"))
+			if (vfm_mock_debugfs_write(NULL, "clear", "1"))
 				bad(w, "clear failed");
 			atomic_fetch_add(&c->clears, 1);
 		}
@@ -447,10 +447,10 @@ TEST_F_TIMEOUT(conc, p2p_resets_set_state_and_monitor, 300)
 	ASSERT_EQ(0, vfm_set_state(&self->dev[1], VFIO_DEVICE_STATE_RUNNING, NULL));
 
 	/* The monitor is consistent: clear zeroes every count. */
-	mock_monitor_clear();
+	vfm_mon_clear();
 	EXPECT_EQ(0, mock_violations("total"));
 	for (i = 0; i < c->n; i++) {
-		ASSERT_EQ(0, mock_debugfs_read(bdfs[i], "violations", val, sizeof(val)));
+		ASSERT_EQ(0, vfm_mock_debugfs_read(bdfs[i], "violations", val, sizeof(val)));
 		EXPECT_EQ(0, strtoull(val, NULL, 0)) TH_LOG("%s: %s", bdfs[i], val);
 	}
 	free(c);

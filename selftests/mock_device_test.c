@@ -24,7 +24,7 @@ FIXTURE(mock) {
 
 FIXTURE_SETUP(mock)
 {
-	if (!mock_bound(selftest_bdf))
+	if (!vfm_mock_bound(selftest_bdf))
 		SKIP(return, "%s is not bound to mock-vfio-pci", selftest_bdf);
 	ASSERT_EQ(0, vfm_device_open(selftest_bdf, &self->dev));
 }
@@ -41,7 +41,7 @@ TEST_F(mock, registers_identify_the_device)
 	EXPECT_EQ(MOCK_ID, mock_rd(&self->dev, MOCK_REG_ID));
 	EXPECT_EQ(MOCK_REGS_VERSION, mock_rd(&self->dev, MOCK_REG_VERSION));
 	EXPECT_EQ(MOCK_PAGE_SIZE, mock_rd(&self->dev, MOCK_REG_PAGE_SIZE));
-	ASSERT_EQ(0, mock_sysfs_read(selftest_bdf, "mem_size", buf, sizeof(buf)));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(selftest_bdf, "mem_size", buf, sizeof(buf)));
 	EXPECT_EQ(strtoull(buf, NULL, 0), mock_rd(&self->dev, MOCK_REG_MEM_SIZE));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, mock_rd(&self->dev, MOCK_REG_MIG_STATE));
 }
@@ -69,23 +69,23 @@ TEST_F(mock, bar0_rejects_odd_accesses)
 {
 	uint64_t val = 0;
 
-	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_ID, &val, 2, false));
+	EXPECT_EQ(-1, vfm_mock_bar0_access(&self->dev, MOCK_REG_ID, &val, 2, false));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_ID + 2, &val, 4, false));
+	EXPECT_EQ(-1, vfm_mock_bar0_access(&self->dev, MOCK_REG_ID + 2, &val, 4, false));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_WL_RATE, &val, 8, false));
+	EXPECT_EQ(-1, vfm_mock_bar0_access(&self->dev, MOCK_REG_WL_RATE, &val, 8, false));
 	EXPECT_EQ(EINVAL, errno);
 	/* 8-byte accesses only on 64-bit registers. */
-	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_ID, &val, 8, false));
+	EXPECT_EQ(-1, vfm_mock_bar0_access(&self->dev, MOCK_REG_ID, &val, 8, false));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, mock_bar0_access(&self->dev, MOCK_REG_WL_CTRL, &val, 8, true));
+	EXPECT_EQ(-1, vfm_mock_bar0_access(&self->dev, MOCK_REG_WL_CTRL, &val, 8, true));
 	EXPECT_EQ(EINVAL, errno);
 	/* 64-bit registers in 4-byte halves. */
-	EXPECT_EQ(4, mock_bar0_access(&self->dev, MOCK_REG_MEM_SIZE + 4, &val, 4, false));
+	EXPECT_EQ(4, vfm_mock_bar0_access(&self->dev, MOCK_REG_MEM_SIZE + 4, &val, 4, false));
 	EXPECT_EQ(mock_rd(&self->dev, MOCK_REG_MEM_SIZE) >> 32, (uint32_t)val);
 	/* Past the register file: reads 0, writes ignored. */
 	val = ~0ULL;
-	EXPECT_EQ(8, mock_bar0_access(&self->dev, 0x800, &val, 8, false));
+	EXPECT_EQ(8, vfm_mock_bar0_access(&self->dev, 0x800, &val, 8, false));
 	EXPECT_EQ(0, val);
 }
 
@@ -313,11 +313,11 @@ TEST_F(mock, same_seed_same_state)
 
 TEST_F(mock, configuration_locked_while_open)
 {
-	EXPECT_EQ(-EBUSY, mock_sysfs_write(selftest_bdf, "mem_size", "65536"));
-	EXPECT_EQ(-EBUSY, mock_sysfs_write(selftest_bdf, "migration_flags", "1"));
-	EXPECT_EQ(-EINVAL, mock_sysfs_write(selftest_bdf, "migration_flags", "2"));
-	EXPECT_EQ(-EINVAL, mock_sysfs_write(selftest_bdf, "mem_size", "1000"));
-	EXPECT_EQ(-EINVAL, mock_sysfs_write(selftest_bdf, "stream_minor", "9"));
+	EXPECT_EQ(-EBUSY, vfm_mock_sysfs_write(selftest_bdf, "mem_size", "65536"));
+	EXPECT_EQ(-EBUSY, vfm_mock_sysfs_write(selftest_bdf, "migration_flags", "1"));
+	EXPECT_EQ(-EINVAL, vfm_mock_sysfs_write(selftest_bdf, "migration_flags", "2"));
+	EXPECT_EQ(-EINVAL, vfm_mock_sysfs_write(selftest_bdf, "mem_size", "1000"));
+	EXPECT_EQ(-EINVAL, vfm_mock_sysfs_write(selftest_bdf, "stream_minor", "9"));
 }
 
 /* Up to 1 GiB of device memory: configure, open, use, restore. */
@@ -326,10 +326,10 @@ TEST(one_gib_device)
 	struct vfm_device dev;
 	char old[64];
 
-	if (!mock_bound(selftest_bdf))
+	if (!vfm_mock_bound(selftest_bdf))
 		SKIP(return, "%s is not bound to mock-vfio-pci", selftest_bdf);
-	ASSERT_EQ(0, mock_sysfs_read(selftest_bdf, "mem_size", old, sizeof(old)));
-	ASSERT_EQ(0, mock_sysfs_write(selftest_bdf, "mem_size", "1073741824"));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(selftest_bdf, "mem_size", old, sizeof(old)));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(selftest_bdf, "mem_size", "1073741824"));
 	ASSERT_EQ(0, vfm_device_open(selftest_bdf, &dev));
 	EXPECT_EQ(1ULL << 30, mock_rd(&dev, MOCK_REG_MEM_SIZE));
 	mock_wr(&dev, MOCK_REG_MEM_ADDR, (1ULL << 30) - 8);
@@ -337,7 +337,7 @@ TEST(one_gib_device)
 	mock_wr(&dev, MOCK_REG_MEM_ADDR, (1ULL << 30) - 8);
 	EXPECT_EQ(0x5a5a5a5a, mock_rd(&dev, MOCK_REG_MEM_DATA));
 	vfm_device_close(&dev);
-	ASSERT_EQ(0, mock_sysfs_write(selftest_bdf, "mem_size", old));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(selftest_bdf, "mem_size", old));
 }
 
 int main(int argc, char *argv[])

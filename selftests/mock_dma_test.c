@@ -83,7 +83,7 @@ static bool logging_offered(void)
 {
 	char buf[16];
 
-	return !mock_sysfs_read(bdf, "dma_logging", buf, sizeof(buf)) && !strcmp(buf, "1");
+	return !vfm_mock_sysfs_read(bdf, "dma_logging", buf, sizeof(buf)) && !strcmp(buf, "1");
 }
 
 static unsigned int popcount_words(const uint64_t *w, unsigned int n)
@@ -98,9 +98,9 @@ static unsigned int popcount_words(const uint64_t *w, unsigned int n)
 /* The DMA logging knobs back to the device's defaults. */
 static void dma_log_knobs_off(void)
 {
-	mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
-	mock_debugfs_write(bdf, "dma_log_page_size", "0");
-	mock_debugfs_write(bdf, "dma_log_fail_report", "0");
+	vfm_mock_debugfs_write(bdf, "dma_log_max_ranges", "0");
+	vfm_mock_debugfs_write(bdf, "dma_log_page_size", "0");
+	vfm_mock_debugfs_write(bdf, "dma_log_fail_report", "0");
 }
 
 /* Open the device, reset, with NPAGES zeroed pages mapped at IOVA_BASE for its DMA. */
@@ -124,7 +124,7 @@ FIXTURE_SETUP(dma)
 {
 	self->dev.fd = -1;
 	self->buf = MAP_FAILED;
-	if (!mock_bound(bdf))
+	if (!vfm_mock_bound(bdf))
 		SKIP(return, "%s is not bound to mock-vfio-pci", bdf);
 	open_with_window(_metadata, &self->dev, &self->buf);
 	dma_log_knobs_off();
@@ -412,12 +412,12 @@ TEST_F(dma, log_start_rules)
 	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));	/* STOP when stopped: fine */
 	EXPECT_EQ(-EINVAL, vfm_dma_log_report(&self->dev, IOVA_BASE, 64 * PS, PS, bitmap));
 	/* The device's own page size wins over the hint. */
-	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_page_size", "65536"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdf, "dma_log_page_size", "65536"));
 	ASSERT_EQ(0, vfm_dma_log_start(&self->dev, PS, &r, 1, &ps));
 	EXPECT_EQ(65536, ps);
 	EXPECT_EQ(0, vfm_dma_log_stop(&self->dev));
-	EXPECT_EQ(-EINVAL, mock_debugfs_write(bdf, "dma_log_page_size", "12288"));
-	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_page_size", "0"));
+	EXPECT_EQ(-EINVAL, vfm_mock_debugfs_write(bdf, "dma_log_page_size", "12288"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdf, "dma_log_page_size", "0"));
 	/* Hints above 1 GiB are clamped. */
 	r.iova = 1ULL << 40;
 	r.length = 1ULL << 32;
@@ -444,7 +444,7 @@ TEST_F(dma, injected_report_failure)
 	dma_program(&self->dev, IOVA_BASE, NPAGES * PS, 3000, 8);
 	ASSERT_TRUE(wait_writes(&self->dev, 30, 20000));
 	ASSERT_EQ(0, vfm_set_state(&self->dev, MIG_STATE(STOP), NULL));
-	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_fail_report", "1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdf, "dma_log_fail_report", "1"));
 	EXPECT_EQ(-EIO, vfm_dma_log_report(&self->dev, IOVA_BASE, NPAGES * PS, PS, got));
 	EXPECT_EQ(0, vfm_dma_log_report(&self->dev, IOVA_BASE, NPAGES * PS, PS, got));
 	EXPECT_GT(popcount_words(got, NPAGES / 64), 0) TH_LOG("the failed REPORT lost the log");
@@ -476,15 +476,15 @@ FIXTURE_SETUP(log)
 
 	self->dev.fd = -1;
 	self->buf = MAP_FAILED;
-	if (!mock_bound(bdf))
+	if (!vfm_mock_bound(bdf))
 		SKIP(return, "%s is not bound to mock-vfio-pci", bdf);
 	if (!logging_offered())
 		SKIP(return, "DMA logging not offered: kernel without CONFIG_IOMMUFD_DRIVER");
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)variant->tracker_ps);
-	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_page_size", val));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdf, "dma_log_page_size", val));
 	snprintf(val, sizeof(val), "%u", variant->max_ranges);
-	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_max_ranges", val));
-	ASSERT_EQ(0, mock_debugfs_write(bdf, "dma_log_fail_report", "0"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdf, "dma_log_max_ranges", val));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdf, "dma_log_fail_report", "0"));
 	open_with_window(_metadata, &self->dev, &self->buf);
 }
 

@@ -35,18 +35,18 @@ FIXTURE_SETUP(faults)
 	self->src.fd = self->dst.fd = -1;
 	if (nbdfs < 2)
 		SKIP(return, "needs two devices: mock_faults_test SRC DST");
-	if (!mock_bound(bdfs[0]) || !mock_bound(bdfs[1]))
+	if (!vfm_mock_bound(bdfs[0]) || !vfm_mock_bound(bdfs[1]))
 		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdfs[0], bdfs[1]);
 	for (d = 0; d < 2; d++) {
 		for (a = 0; a < 2; a++) {
-			ASSERT_EQ(0, mock_sysfs_read(bdfs[d], attrs[a], self->old[d][a], 32));
-			ASSERT_EQ(0, mock_sysfs_write(bdfs[d], attrs[a], values[a]));
+			ASSERT_EQ(0, vfm_mock_sysfs_read(bdfs[d], attrs[a], self->old[d][a], 32));
+			ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[d], attrs[a], values[a]));
 		}
-		ASSERT_EQ(0, mock_sysfs_write(bdfs[d], "group", d ? "12" : "11"));
+		ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[d], "group", d ? "12" : "11"));
 	}
 	ASSERT_EQ(0, vfm_device_open(bdfs[0], &self->src));
 	ASSERT_EQ(0, vfm_device_open(bdfs[1], &self->dst));
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 FIXTURE_TEARDOWN(faults)
@@ -65,19 +65,19 @@ FIXTURE_TEARDOWN(faults)
 		vfm_device_close(&self->dst);
 	for (d = 0; d < nbdfs && d < 2; d++) {
 		for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
-			mock_debugfs_write(bdfs[d], off[i][0], off[i][1]);
+			vfm_mock_debugfs_write(bdfs[d], off[i][0], off[i][1]);
 		for (a = 0; a < 2; a++)
-			mock_sysfs_write(bdfs[d], attrs[a], self->old[d][a]);
-		mock_sysfs_write(bdfs[d], "group", "0");
+			vfm_mock_sysfs_write(bdfs[d], attrs[a], self->old[d][a]);
+		vfm_mock_sysfs_write(bdfs[d], "group", "0");
 	}
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 static char log_buf[1 << 20];
 
 static bool fault_logged(const char *what)
 {
-	return !mock_debugfs_read(NULL, "events", log_buf, sizeof(log_buf)) &&
+	return !vfm_mock_debugfs_read(NULL, "events", log_buf, sizeof(log_buf)) &&
 	       strstr(log_buf, what);
 }
 
@@ -87,7 +87,7 @@ static int events_of(const char *bdf, const char *what)
 	char *line, *save = NULL;
 	int n = 0;
 
-	if (mock_debugfs_read(NULL, "events", log_buf, sizeof(log_buf)))
+	if (vfm_mock_debugfs_read(NULL, "events", log_buf, sizeof(log_buf)))
 		return -1;
 	for (line = strtok_r(log_buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, bdf) && strstr(line, what))
@@ -100,7 +100,7 @@ static const char *fail_arc_shows(const char *bdf)
 {
 	static char buf[128];
 
-	if (mock_debugfs_read(bdf, "fail_arc", buf, sizeof(buf)))
+	if (vfm_mock_debugfs_read(bdf, "fail_arc", buf, sizeof(buf)))
 		return "(unreadable)";
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
@@ -127,7 +127,7 @@ TEST_F(faults, fail_arc_once)
 {
 	uint32_t s;
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 1"));
 	EXPECT_EQ(-EIO, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
 	s = mock_state_of(&self->src);
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, s);
@@ -146,7 +146,7 @@ TEST_F(faults, fail_arc_into_error)
 	int fd;
 
 	mock_workload(&self->src, 3, 2000);
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc",
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc",
 					"PRE_COPY_P2P STOP_COPY ETIMEDOUT 1 error"));
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
@@ -170,7 +170,7 @@ TEST_F(faults, arc_delay)
 {
 	struct timespec t0;
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "arc_delay_ms", "150"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "arc_delay_ms", "150"));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
 	EXPECT_GE(ms_since(&t0), 150);
@@ -182,7 +182,7 @@ TEST_F(faults, fail_arc_count)
 {
 	int i;
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING RUNNING_P2P EBUSY 3"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING RUNNING_P2P EBUSY 3"));
 	EXPECT_STREQ("RUNNING RUNNING_P2P 16 3", fail_arc_shows(bdfs[0]));
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(-EBUSY, vfm_set_state(&self->src, VFIO_DEVICE_STATE_RUNNING_P2P, NULL))
@@ -205,7 +205,7 @@ TEST_F(faults, fail_arc_any_and_numbers)
 {
 	char arc[64];
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "ANY STOP 110 2"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "ANY STOP 110 2"));
 	EXPECT_STREQ("ANY STOP 110 2", fail_arc_shows(bdfs[0]));
 	EXPECT_EQ(-ETIMEDOUT, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING_P2P, mock_state_of(&self->src));
@@ -216,7 +216,7 @@ TEST_F(faults, fail_arc_any_and_numbers)
 
 	/* STOP (1) -> ANY, errno -71 (EPROTO): the first arc out of STOP fails. */
 	snprintf(arc, sizeof(arc), "%u ANY -71", VFIO_DEVICE_STATE_STOP);
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", arc));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", arc));
 	EXPECT_STREQ("STOP ANY 71 1", fail_arc_shows(bdfs[0]));
 	EXPECT_EQ(-EPROTO, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, mock_state_of(&self->src));
@@ -236,15 +236,15 @@ TEST_F(faults, fail_arc_off_and_malformed)
 	};
 	size_t i;
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 5"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO 5"));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, mock_debugfs_write(bdfs[0], "fail_arc", bad[i]))
+		EXPECT_EQ(-EINVAL, vfm_mock_debugfs_write(bdfs[0], "fail_arc", bad[i]))
 			TH_LOG("\"%s\" accepted", bad[i]);
 		EXPECT_STREQ("RUNNING PRE_COPY 5 5", fail_arc_shows(bdfs[0]));
 	}
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO error"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING PRE_COPY EIO error"));
 	EXPECT_STREQ("RUNNING PRE_COPY 5 1 error", fail_arc_shows(bdfs[0]));
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "off"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "off"));
 	EXPECT_STREQ("off", fail_arc_shows(bdfs[0]));
 	EXPECT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, NULL));
 	EXPECT_EQ(0, events_of(bdfs[0], "fault arc"));
@@ -256,8 +256,8 @@ TEST_F(faults, read_delay_and_short_read)
 	struct timespec t0;
 	int fd;
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "read_delay_ms", "100"));
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "short_read", "100"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "read_delay_ms", "100"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "short_read", "100"));
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	EXPECT_EQ(100, read(fd, buf, sizeof(buf)));
@@ -279,11 +279,11 @@ TEST_F(faults, fail_data_from_the_kernel_framework)
 	char byte;
 	int fd, ret;
 
-	ret = mock_debugfs_write(bdfs[0], "fail_data/probability", "100");
+	ret = vfm_mock_debugfs_write(bdfs[0], "fail_data/probability", "100");
 	if (ret == -ENOENT)
 		SKIP(return, "no fail_data: the kernel has no CONFIG_FAULT_INJECTION_DEBUG_FS");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_data/times", "2"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_data/times", "2"));
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	EXPECT_EQ(-1, read(fd, &byte, 1));
 	EXPECT_EQ(EIO, errno);
@@ -294,8 +294,8 @@ TEST_F(faults, fail_data_from_the_kernel_framework)
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(2, events_of(bdfs[0], "fault fail_data read errno=-5"));
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "fail_data/probability", "100"));
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "fail_data/times", "1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[1], "fail_data/probability", "100"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[1], "fail_data/times", "1"));
 	ASSERT_EQ(0, vfm_set_state(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
 	EXPECT_EQ(-1, write(fd, buf, len));
 	EXPECT_EQ(EIO, errno);
@@ -304,7 +304,7 @@ TEST_F(faults, fail_data_from_the_kernel_framework)
 		TH_LOG("the stream read after two failed read()s is whole");
 	close(fd);
 	EXPECT_EQ(1, events_of(bdfs[1], "fault fail_data write errno=-5"));
-	mock_debugfs_write(bdfs[1], "fail_data/probability", "0");
+	vfm_mock_debugfs_write(bdfs[1], "fail_data/probability", "0");
 	free(buf);
 }
 
@@ -317,7 +317,7 @@ TEST_F(faults, write_delay)
 	int n;
 
 	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "read_delay_ms", "100"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[1], "read_delay_ms", "100"));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	EXPECT_EQ(0, load(&self->dst, buf, len));
 	EXPECT_GE(ms_since(&t0), 100);
@@ -336,7 +336,7 @@ TEST_F(faults, corrupt_flip_rejected_by_destination)
 	void *buf;
 
 	/* Into the first PAGE payload: after HEADER, SOURCE and a record header. */
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "flip 300"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "corrupt", "flip 300"));
 	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	EXPECT_TRUE(fault_logged("fault corrupt flip offset=300"));
 	EXPECT_EQ(-EBADMSG, load(&self->dst, buf, len));
@@ -350,7 +350,7 @@ TEST_F(faults, corrupt_truncate_rejected_by_destination)
 	size_t len;
 	void *buf;
 
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "corrupt", "truncate 10000"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "corrupt", "truncate 10000"));
 	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	EXPECT_EQ(10000, len);
 	EXPECT_GE(events_of(bdfs[0], "fault corrupt truncate offset=10000"), 1);
@@ -370,7 +370,7 @@ TEST_F(faults, no_converge)
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;	/* the initial data */
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "no_converge", "1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "no_converge", "1"));
 	usleep(100 * 1000);	/* the workload dirties a few pages */
 	for (round = 0; round < 20; round++) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -394,7 +394,7 @@ TEST_F(faults, reject_resume)
 
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
 	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[1], "reject_resume", "1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[1], "reject_resume", "1"));
 	EXPECT_EQ(-EREMOTEIO, load(&self->dst, buf, len));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, mock_state_of(&self->dst));
 	EXPECT_TRUE(fault_logged("fault reject_resume"));
@@ -416,13 +416,13 @@ TEST_F(faults, reinit_from_debugfs)
 		;
 	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
 	ASSERT_EQ(0, info.initial_bytes + info.dirty_bytes);
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "reinit", "1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "reinit", "1"));
 	ASSERT_EQ(0, vfm_precopy_info(fd, &info));
 	EXPECT_GT(info.dirty_bytes, 0);		/* no v2 opt-in: reported as dirty */
 	EXPECT_EQ(1, events_of(bdfs[0], "fault reinit"));
 	/* From STOP_COPY on, the device is stopped and nothing is tracked. */
 	ASSERT_EQ(0, vfm_set_state(&self->src, VFIO_DEVICE_STATE_STOP_COPY, NULL));
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "reinit", "1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "reinit", "1"));
 	EXPECT_EQ(1, events_of(bdfs[0], "fault reinit"));
 	close(fd);
 }

@@ -29,18 +29,18 @@ FIXTURE_SETUP(two)
 	self->a.fd = self->b.fd = -1;
 	if (nbdfs < 2)
 		SKIP(return, "needs two devices: mock_monitor_test BDF_A BDF_B");
-	if (!mock_bound(bdfs[0]) || !mock_bound(bdfs[1]))
+	if (!vfm_mock_bound(bdfs[0]) || !vfm_mock_bound(bdfs[1]))
 		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdfs[0], bdfs[1]);
-	ASSERT_EQ(0, mock_sysfs_read(bdfs[0], "migration_flags", self->flags_a, 32));
-	ASSERT_EQ(0, mock_sysfs_read(bdfs[1], "migration_flags", self->flags_b, 32));
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "migration_flags", "7"));
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "migration_flags", "7"));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(bdfs[0], "migration_flags", self->flags_a, 32));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(bdfs[1], "migration_flags", self->flags_b, 32));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "migration_flags", "7"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[1], "migration_flags", "7"));
 	/* One VM unless a test says otherwise. */
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "1"));
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", "1"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "1"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[1], "group", "1"));
 	ASSERT_EQ(0, vfm_device_open(bdfs[0], &self->a));
 	ASSERT_EQ(0, vfm_device_open(bdfs[1], &self->b));
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 FIXTURE_TEARDOWN(two)
@@ -50,12 +50,12 @@ FIXTURE_TEARDOWN(two)
 	if (self->b.fd >= 0)
 		vfm_device_close(&self->b);
 	if (nbdfs >= 2) {
-		mock_sysfs_write(bdfs[0], "group", "0");
-		mock_sysfs_write(bdfs[1], "group", "0");
-		mock_sysfs_write(bdfs[0], "migration_flags", self->flags_a);
-		mock_sysfs_write(bdfs[1], "migration_flags", self->flags_b);
+		vfm_mock_sysfs_write(bdfs[0], "group", "0");
+		vfm_mock_sysfs_write(bdfs[1], "group", "0");
+		vfm_mock_sysfs_write(bdfs[0], "migration_flags", self->flags_a);
+		vfm_mock_sysfs_write(bdfs[1], "migration_flags", self->flags_b);
 	}
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 /* Exactly @rule fired, at least once, and nothing else. */
@@ -80,7 +80,7 @@ FIXTURE_TEARDOWN(two)
 	unsigned int _dropped;							\
 	int _end = 0;								\
 										\
-	ASSERT_EQ(0, mock_debugfs_read(NULL, "violations", _buf, sizeof(_buf)));	\
+	ASSERT_EQ(0, vfm_mock_debugfs_read(NULL, "violations", _buf, sizeof(_buf)));	\
 	_l = strrchr(_buf, '\n');						\
 	ASSERT_NE(NULL, _l);							\
 	*_l = '\0';								\
@@ -152,7 +152,7 @@ TEST_F(two, p2_run_while_peer_stopped)
 /* P-5: P2P into a stopped device (another VM, so P-1 stays quiet). */
 TEST_F(two, p5_p2p_into_stopped_device)
 {
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", "2"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[1], "group", "2"));
 	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);
 	p2p(&self->a, &self->b, 20000);
 	usleep(200 * 1000);
@@ -174,7 +174,7 @@ TEST_F(two, p2p_into_closed_device_is_no_violation)
 {
 	uint32_t peer = mock_rd(&self->b, MOCK_REG_FABRIC_ID);
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", "2"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[1], "group", "2"));
 	vfm_device_close(&self->b);
 	self->b.fd = -1;
 	mock_wr(&self->a, MOCK_REG_P2P_WIN_OFF, 0);
@@ -192,7 +192,7 @@ TEST_F(two, u9_read_after_session)
 	char buf[4096];
 	int fd;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "3"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
@@ -206,7 +206,7 @@ TEST_F(two, u8_old_fd_while_new_session)
 	int old, fd;
 	char c;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "3"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &old);
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING, NULL);
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
@@ -225,7 +225,7 @@ TEST_F(two, u10_precopy_info_in_stop_copy)
 	size_t len = 0;
 	int fd;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "3"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, NULL);
 	EXPECT_EQ(-EINVAL, vfm_precopy_info(fd, &info));
@@ -242,7 +242,7 @@ TEST_F(two, u11_stop_copy_left_early)
 	char buf[4096];
 	int fd;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "3"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	EXPECT_EQ(sizeof(buf), read(fd, buf, sizeof(buf)));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
@@ -255,7 +255,7 @@ TEST_F(two, u14_resuming_left_incomplete)
 {
 	int fd;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "3"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_RESUMING, &fd);
 	EXPECT_EQ(-ENODATA, vfm_set_state(&self->a, VFIO_DEVICE_STATE_STOP, NULL));
 	close(fd);
@@ -270,7 +270,7 @@ TEST_F(two, s2_precopy_restarted_through_stop)
 	size_t len = 0;
 	int fd;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "3"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "3"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_PRE_COPY, &fd);
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
 	close(fd);
@@ -294,8 +294,8 @@ static void migrate_then_run_both(struct __test_metadata *_metadata, FIXTURE_DAT
 	size_t len = 0;
 	int fd;
 
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[0], "group", "41"));
-	ASSERT_EQ(0, mock_sysfs_write(bdfs[1], "group", one_vm ? "41" : "42"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[0], "group", "41"));
+	ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[1], "group", one_vm ? "41" : "42"));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	ASSERT_EQ(0, vfm_read_all(fd, &buf, &len));
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP, NULL);
@@ -364,7 +364,7 @@ TEST_F(two, event_log_records_arcs_data_and_p2p)
 	set(_metadata, &self->b, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	EXPECT_EQ(0, vfm_read_all(fd, &buf, &len));
-	ASSERT_EQ(0, mock_debugfs_read(NULL, "events", log, 1 << 20));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(NULL, "events", log, 1 << 20));
 	EXPECT_NE(NULL, strstr(log, "arc from=RUNNING to=RUNNING_P2P ret=0"));
 	EXPECT_NE(NULL, strstr(log, "arc from=STOP to=STOP_COPY ret=0"));
 	EXPECT_NE(NULL, strstr(log, " read len="));
@@ -382,22 +382,22 @@ TEST_F(two, counters_per_device_and_clear)
 	ASSERT_NE(NULL, buf);
 	set(_metadata, &self->b, VFIO_DEVICE_STATE_STOP, NULL);	/* P-1, against B */
 	EXPECT_ONLY_RULE("P-1");
-	ASSERT_EQ(0, mock_debugfs_read(bdfs[1], "violations", buf, 64));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(bdfs[1], "violations", buf, 64));
 	EXPECT_EQ(mock_violations("total"), strtoull(buf, NULL, 10)) TH_LOG("B: %s", buf);
-	ASSERT_EQ(0, mock_debugfs_read(bdfs[0], "violations", buf, 64));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(bdfs[0], "violations", buf, 64));
 	EXPECT_EQ(0, strtoull(buf, NULL, 10)) TH_LOG("A: %s", buf);
-	ASSERT_EQ(0, mock_debugfs_read(NULL, "violations", buf, 1 << 20));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(NULL, "violations", buf, 1 << 20));
 	EXPECT_NE(NULL, strstr(buf, "violation rule=P-1 state=STOP"));
 	EXPECT_NE(NULL, strstr(buf, bdfs[1]));
 
-	mock_monitor_clear();
+	vfm_mon_clear();
 	EXPECT_EQ(0, mock_violations("total"));
 	EXPECT_EQ(0, mock_violations("P-1"));
-	ASSERT_EQ(0, mock_debugfs_read(bdfs[1], "violations", buf, 64));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(bdfs[1], "violations", buf, 64));
 	EXPECT_EQ(0, strtoull(buf, NULL, 10)) TH_LOG("B after clear: %s", buf);
-	ASSERT_EQ(0, mock_debugfs_read(NULL, "violations", buf, 1 << 20));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(NULL, "violations", buf, 1 << 20));
 	EXPECT_STREQ("", buf);
-	ASSERT_EQ(0, mock_debugfs_read(NULL, "events", buf, 1 << 20));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(NULL, "events", buf, 1 << 20));
 	EXPECT_EQ(NULL, strstr(buf, "violation"));
 	free(buf);
 }
@@ -410,7 +410,7 @@ TEST_F(two, sysfs_fabric_id_is_the_p2p_address)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, mock_sysfs_read(bdfs[i], "fabric_id", id[i], sizeof(id[i])));
+		ASSERT_EQ(0, vfm_mock_sysfs_read(bdfs[i], "fabric_id", id[i], sizeof(id[i])));
 		reg[i] = mock_rd(i ? &self->b : &self->a, MOCK_REG_FABRIC_ID);
 		EXPECT_EQ(reg[i], strtoull(id[i], NULL, 10)) TH_LOG("%s: sysfs %s", bdfs[i], id[i]);
 		EXPECT_NE(0, reg[i]);
@@ -479,13 +479,13 @@ TEST_F(two, tracepoints_are_the_event_source)
 		TH_LOG("no " TRACEFS "/events/mock_vfio_pci: the module has no tracepoints");
 	ASSERT_EQ(0, put(TRACEFS "/trace", ""));	/* empty the buffer */
 	ASSERT_EQ(0, put(TRACEFS "/events/mock_vfio_pci/enable", "1"));
-	mock_monitor_clear();
+	vfm_mon_clear();
 	set(_metadata, &self->a, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
-	ASSERT_EQ(0, mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING_P2P STOP EIO 1"));
+	ASSERT_EQ(0, vfm_mock_debugfs_write(bdfs[0], "fail_arc", "RUNNING_P2P STOP EIO 1"));
 	EXPECT_EQ(-EIO, vfm_set_state(&self->a, VFIO_DEVICE_STATE_STOP, NULL));
-	ASSERT_EQ(0, mock_debugfs_read(NULL, "events", ring, 1 << 20));
+	ASSERT_EQ(0, vfm_mock_debugfs_read(NULL, "events", ring, 1 << 20));
 	put(TRACEFS "/events/mock_vfio_pci/enable", "0");
-	mock_debugfs_write(bdfs[0], "fail_arc", "off");
+	vfm_mock_debugfs_write(bdfs[0], "fail_arc", "off");
 
 	fd = open(TRACEFS "/trace", O_RDONLY);
 	ASSERT_LE(0, fd);

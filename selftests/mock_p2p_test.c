@@ -55,18 +55,18 @@ FIXTURE_SETUP(p2p)
 	if (nbdfs < MAX_DEVS)
 		SKIP(return, "needs four devices: mock_p2p_test BDF BDF BDF BDF");
 	for (i = 0; i < MAX_DEVS; i++)
-		if (!mock_bound(bdfs[i]))
+		if (!vfm_mock_bound(bdfs[i]))
 			SKIP(return, "%s is not bound to mock-vfio-pci", bdfs[i]);
 	for (i = 0; i < MAX_DEVS; i++) {
-		ASSERT_EQ(0, mock_sysfs_read(bdfs[i], "migration_flags", self->old_flags[i], 32));
-		ASSERT_EQ(0, mock_sysfs_write(bdfs[i], "migration_flags", "7"));
+		ASSERT_EQ(0, vfm_mock_sysfs_read(bdfs[i], "migration_flags", self->old_flags[i], 32));
+		ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[i], "migration_flags", "7"));
 		/* Sources are one VM, destinations another. */
 		snprintf(group, sizeof(group), "%d", i < variant->sources ? 31 : 32);
-		ASSERT_EQ(0, mock_sysfs_write(bdfs[i], "group", group));
+		ASSERT_EQ(0, vfm_mock_sysfs_write(bdfs[i], "group", group));
 		ASSERT_EQ(0, vfm_device_open(bdfs[i], &self->dev[i]));
 		self->fd[i] = -1;
 	}
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 FIXTURE_TEARDOWN(p2p)
@@ -80,11 +80,11 @@ FIXTURE_TEARDOWN(p2p)
 			vfm_device_close(&self->dev[i]);
 		free(self->stream[i]);
 		if (i < nbdfs) {
-			mock_sysfs_write(bdfs[i], "migration_flags", self->old_flags[i]);
-			mock_sysfs_write(bdfs[i], "group", "0");
+			vfm_mock_sysfs_write(bdfs[i], "migration_flags", self->old_flags[i]);
+			vfm_mock_sysfs_write(bdfs[i], "group", "0");
 		}
 	}
-	mock_monitor_clear();
+	vfm_mon_clear();
 }
 
 /* Set every device in [first, first + n) to @state, in order. */
@@ -202,7 +202,7 @@ static uint64_t device_violations(int i)
 {
 	char val[64];
 
-	if (mock_debugfs_read(bdfs[i], "violations", val, sizeof(val)))
+	if (vfm_mock_debugfs_read(bdfs[i], "violations", val, sizeof(val)))
 		return ~0ULL;
 	return strtoull(val, NULL, 10);
 }

@@ -15,7 +15,7 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
-#include "mockstream.h"
+#include "vfiomig/mockstream.h"
 #include "mock.h"
 
 #define SMALL_MEM	"262144"	/* 64 pages: quick to stream byte by byte */
@@ -25,9 +25,43 @@ static const char *bdf_src, *bdf_dst;
 
 static int sysfs_set(const char *bdf, const char *attr, const char *val, char *old)
 {
-	int ret = old ? mock_sysfs_read(bdf, attr, old, 32) : 0;
+	int ret = old ? vfm_mock_sysfs_read(bdf, attr, old, 32) : 0;
 
-	return ret ? ret : mock_sysfs_write(bdf, attr, val);
+	return ret ? ret : vfm_mock_sysfs_write(bdf, attr, val);
+}
+
+/*
+ * Open source and destination, reset, as different VMs to the monitor (two
+ * groups).  0 or -errno; the library names a failed open or reset.
+ */
+static int pair_open(struct vfm_device *src, struct vfm_device *dst)
+{
+	int ret = vfm_mock_sysfs_write(bdf_src, "group", "41");
+
+	if (!ret)
+		ret = vfm_mock_sysfs_write(bdf_dst, "group", "42");
+	if (!ret)
+		ret = vfm_device_open(bdf_src, src);
+	if (!ret)
+		ret = vfm_device_open(bdf_dst, dst);
+	if (!ret)
+		ret = vfm_reset(src);
+	if (!ret)
+		ret = vfm_reset(dst);
+	return ret;
+}
+
+/* Undo pair_open(), as far as it went (a device not opened has fd -1). */
+static void pair_close(struct vfm_device *src, struct vfm_device *dst)
+{
+	if (src->fd >= 0)
+		vfm_device_close(src);
+	if (dst->fd >= 0)
+		vfm_device_close(dst);
+	if (bdf_dst) {
+		vfm_mock_sysfs_write(bdf_src, "group", "0");
+		vfm_mock_sysfs_write(bdf_dst, "group", "0");
+	}
 }
 
 FIXTURE(pair) {
@@ -48,35 +82,22 @@ FIXTURE_SETUP(pair)
 	self->src.fd = self->dst.fd = -1;
 	if (!bdf_dst)
 		SKIP(return, "needs two devices: mock_stream_test SRC DST");
-	if (!mock_bound(bdf_src) || !mock_bound(bdf_dst))
+	if (!vfm_mock_bound(bdf_src) || !vfm_mock_bound(bdf_dst))
 		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdf_src, bdf_dst);
 	if (variant->mem_size) {
 		ASSERT_EQ(0, sysfs_set(bdf_src, "mem_size", variant->mem_size, self->old_src));
 		ASSERT_EQ(0, sysfs_set(bdf_dst, "mem_size", variant->mem_size, self->old_dst));
 		self->resized = true;
 	}
-	/* Source and destination are different VMs to the monitor. */
-	ASSERT_EQ(0, mock_sysfs_write(bdf_src, "group", "41"));
-	ASSERT_EQ(0, mock_sysfs_write(bdf_dst, "group", "42"));
-	ASSERT_EQ(0, vfm_device_open(bdf_src, &self->src));
-	ASSERT_EQ(0, vfm_device_open(bdf_dst, &self->dst));
-	ASSERT_EQ(0, vfm_reset(&self->src));
-	ASSERT_EQ(0, vfm_reset(&self->dst));
+	ASSERT_EQ(0, pair_open(&self->src, &self->dst));
 }
 
 FIXTURE_TEARDOWN(pair)
 {
-	if (self->src.fd >= 0)
-		vfm_device_close(&self->src);
-	if (self->dst.fd >= 0)
-		vfm_device_close(&self->dst);
-	if (bdf_dst) {
-		mock_sysfs_write(bdf_src, "group", "0");
-		mock_sysfs_write(bdf_dst, "group", "0");
-	}
+	pair_close(&self->src, &self->dst);
 	if (self->resized) {
-		mock_sysfs_write(bdf_src, "mem_size", self->old_src);
-		mock_sysfs_write(bdf_dst, "mem_size", self->old_dst);
+		vfm_mock_sysfs_write(bdf_src, "mem_size", self->old_src);
+		vfm_mock_sysfs_write(bdf_dst, "mem_size", self->old_dst);
 	}
 }
 
@@ -147,9 +168,9 @@ TEST_F(pair, restores_in_place)
 	mock_wr(&self->dst, MOCK_REG_MEM_ADDR, 40);
 	EXPECT_EQ(0xc0de0000, mock_rd(&self->dst, MOCK_REG_MEM_DATA));
 
-	ASSERT_EQ(0, mock_sysfs_read(bdf_dst, "mem_size", val, sizeof(val)));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(bdf_dst, "mem_size", val, sizeof(val)));
 	mem_size = strtoull(val, NULL, 0);
-	ASSERT_EQ(0, mock_sysfs_read(bdf_dst, "resume_mem_bytes", val, sizeof(val)));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(bdf_dst, "resume_mem_bytes", val, sizeof(val)));
 	held = strtoull(val, NULL, 0);
 	EXPECT_GE(held, mem_size);
 	EXPECT_LE(held, mem_size + mem_size / 256 + 96 * 1024)
@@ -322,7 +343,7 @@ TEST_F(pair, previous_minor_version)
 	scribble(&self->src);
 	digest = mock_rd(&self->src, MOCK_REG_DIGEST);
 	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
-	mock_sysfs_write(bdf_src, "stream_minor", old);
+	vfm_mock_sysfs_write(bdf_src, "stream_minor", old);
 
 	n = ms_split(buf, len, recs, 8, NULL);
 	ASSERT_GT(n, 3);
@@ -346,7 +367,7 @@ TEST_F(pair, foreign_configuration_refused)
 
 	ASSERT_EQ(0, mock_save(&self->src, &buf, &len));
 	vfm_device_close(&self->dst);
-	ASSERT_EQ(0, mock_sysfs_read(bdf_dst, "mem_size", other, sizeof(other)));
+	ASSERT_EQ(0, vfm_mock_sysfs_read(bdf_dst, "mem_size", other, sizeof(other)));
 	snprintf(other, sizeof(other), "%llu", strtoull(other, NULL, 0) * 2);
 	ASSERT_EQ(0, sysfs_set(bdf_dst, "mem_size", other, self->resized ? NULL : self->old_dst));
 	self->resized = true;
@@ -555,17 +576,11 @@ FIXTURE_SETUP(bad)
 	self->src.fd = self->dst.fd = -1;
 	if (!bdf_dst)
 		SKIP(return, "needs two devices: mock_stream_test SRC DST");
-	if (!mock_bound(bdf_src) || !mock_bound(bdf_dst))
+	if (!vfm_mock_bound(bdf_src) || !vfm_mock_bound(bdf_dst))
 		SKIP(return, "%s and %s are not both bound to mock-vfio-pci", bdf_src, bdf_dst);
 	ASSERT_EQ(0, sysfs_set(bdf_src, "mem_size", SMALL_MEM, self->old_src));
 	ASSERT_EQ(0, sysfs_set(bdf_dst, "mem_size", SMALL_MEM, self->old_dst));
-	/* Source and destination are different VMs to the monitor. */
-	ASSERT_EQ(0, mock_sysfs_write(bdf_src, "group", "41"));
-	ASSERT_EQ(0, mock_sysfs_write(bdf_dst, "group", "42"));
-	ASSERT_EQ(0, vfm_device_open(bdf_src, &self->src));
-	ASSERT_EQ(0, vfm_device_open(bdf_dst, &self->dst));
-	ASSERT_EQ(0, vfm_reset(&self->src));
-	ASSERT_EQ(0, vfm_reset(&self->dst));
+	ASSERT_EQ(0, pair_open(&self->src, &self->dst));
 	self->reset_digest = mock_rd(&self->dst, MOCK_REG_DIGEST);
 	scribble(&self->src);
 	/* A destination with a state of its own, given up at RESUMING. */
@@ -581,16 +596,9 @@ FIXTURE_TEARDOWN(bad)
 {
 	free(self->good);
 	free(self->buf);
-	if (self->src.fd >= 0)
-		vfm_device_close(&self->src);
-	if (self->dst.fd >= 0)
-		vfm_device_close(&self->dst);
-	if (bdf_dst) {
-		mock_sysfs_write(bdf_src, "group", "0");
-		mock_sysfs_write(bdf_dst, "group", "0");
-	}
-	mock_sysfs_write(bdf_src, "mem_size", self->old_src);
-	mock_sysfs_write(bdf_dst, "mem_size", self->old_dst);
+	pair_close(&self->src, &self->dst);
+	vfm_mock_sysfs_write(bdf_src, "mem_size", self->old_src);
+	vfm_mock_sysfs_write(bdf_dst, "mem_size", self->old_dst);
 }
 
 TEST_F(bad, rejected_with_documented_errno)

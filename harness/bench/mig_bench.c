@@ -21,7 +21,6 @@
 #include <linux/vfio.h>
 
 #include "vfiomig.h"
-#include "vfmmock.h"
 #include "bench.h"
 
 #define CHUNK	(1 << 20)

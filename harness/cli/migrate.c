@@ -21,10 +21,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "vfmmig.h"
-#include "vfmmock.h"
-#include "vfmram.h"
-#include "vfmring.h"
+#include "vfiomig.h"
 #include "mock_vfio_pci.h"
 #include "cli.h"
 #include "report.h"
@@ -282,7 +279,7 @@ static void start_p2p(struct vfm_mig *m, long rate)
 	unsigned int i;
 
 	for (i = 0; rate >= 0 && i < m->ndev; i++) {
-		struct vfm_mdev *d = &m->dev[i], *peer = &m->dev[(i + 1) % m->ndev];
+		struct vfm_migdev *d = &m->dev[i], *peer = &m->dev[(i + 1) % m->ndev];
 
 		if (!d->mock || !peer->mock) {
 			fprintf(stderr, "vfio-migrate: %s -> %s: not both mock devices, no P2P traffic\n",
@@ -366,6 +363,14 @@ static void report_dma(struct vfm_mig *m, json_object *r)
  */
 #define RING_SIZE	(8 << 20)
 
+/* Release one side: its devices, and the RAM (one side a process has it). */
+static void close_side(struct args *a, struct vfm_mig *m)
+{
+	vfm_mig_shutdown(m);
+	vfm_ram_free(a->ram);
+	a->ram = NULL;
+}
+
 /*
  * The destination process: the stream from @ring or, without one, the
  * socket @fd; its result goes back over the socket.
@@ -385,8 +390,7 @@ static int run_dest(struct args *a, struct vfm_ring *ring, int fd)
 	}
 	if (!ret)
 		ret = ring ? vfm_mig_dest_ring(&m, ring, fd) : vfm_mig_dest(&m, fd, fd);
-	vfm_mig_shutdown(&m);
-	vfm_ram_free(a->ram);
+	close_side(a, &m);
 	return ret ? 1 : 0;
 }
 
@@ -441,6 +445,36 @@ static int finish(struct args *a, struct vfm_mig *src, json_object *dst_side)
 	return ret;
 }
 
+/*
+ * Snapshot the monitor, open one side's devices and attach the RAM.  On a
+ * refusal say why and release the side: the CLI's exit status 2.
+ */
+static int open_side(struct args *a, struct vfm_mig *m, enum vfm_role role)
+{
+	int ret;
+
+	mon_before(a);
+	if (role == VFM_SOURCE)
+		ret = vfm_mig_open(m, role, a->src, a->nsrc, &a->opts);
+	else
+		ret = vfm_mig_open(m, role, a->dst, a->ndst, &a->opts);
+	if (!ret)
+		ret = attach_ram(a, m);
+	if (!ret)
+		return 0;
+	fprintf(stderr, "vfio-migrate: refused: %s\n", m->error);
+	close_side(a, m);
+	return 2;
+}
+
+/* What the source's devices do while they migrate (--workload, --p2p, --dma). */
+static void start_traffic(struct args *a, struct vfm_mig *src)
+{
+	start_workload(src, a->workload);
+	start_p2p(src, a->p2p);
+	start_dma(src, a);
+}
+
 static int migrate(struct args *a)
 {
 	int sv[2], status = 0, ret;
@@ -448,16 +482,9 @@ static int migrate(struct args *a)
 	struct vfm_mig src;
 	pid_t pid;
 
-	mon_before(a);
-	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
-	if (!ret)
-		ret = attach_ram(a, &src);
-	if (ret) {
-		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
-		vfm_mig_shutdown(&src);
-		vfm_ram_free(a->ram);
-		return 2;
-	}
+	ret = open_side(a, &src, VFM_SOURCE);
+	if (ret)
+		return ret;
 	if (!a->socket_transport) {
 		ring = vfm_ring_create(RING_SIZE);
 		if (!ring) {
@@ -486,9 +513,7 @@ static int migrate(struct args *a)
 		_exit(run_dest(a, ring, sv[1]));
 	}
 	close(sv[1]);
-	start_workload(&src, a->workload);
-	start_p2p(&src, a->p2p);
-	start_dma(&src, a);
+	start_traffic(a, &src);
 	if (ring)
 		vfm_mig_source_ring(&src, ring, sv[0]);
 	else
@@ -498,14 +523,12 @@ static int migrate(struct args *a)
 		fprintf(stderr, "vfio-migrate: the destination process died (status 0x%x)\n", status);
 	vfm_ring_free(ring);
 	ret = finish(a, &src, src.peer_report);
-	vfm_mig_shutdown(&src);
-	vfm_ram_free(a->ram);
+	close_side(a, &src);
 	return ret;
 
 err:
 	vfm_ring_free(ring);
-	vfm_mig_shutdown(&src);
-	vfm_ram_free(a->ram);
+	close_side(a, &src);
 	return 1;
 }
 
@@ -514,26 +537,16 @@ static int save(struct args *a)
 	struct vfm_mig src;
 	int fd, ret;
 
-	mon_before(a);
-	ret = vfm_mig_open(&src, VFM_SOURCE, a->src, a->nsrc, &a->opts);
-	if (!ret)
-		ret = attach_ram(a, &src);
-	if (ret) {
-		fprintf(stderr, "vfio-migrate: refused: %s\n", src.error);
-		vfm_mig_shutdown(&src);
-		vfm_ram_free(a->ram);
-		return 2;
-	}
+	ret = open_side(a, &src, VFM_SOURCE);
+	if (ret)
+		return ret;
 	fd = open(a->save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(errno));
-		vfm_mig_shutdown(&src);
-		vfm_ram_free(a->ram);
+		close_side(a, &src);
 		return 1;
 	}
-	start_workload(&src, a->workload);
-	start_p2p(&src, a->p2p);
-	start_dma(&src, a);
+	start_traffic(a, &src);
 	vfm_mig_source(&src, fd, -1);
 	/* Data still in flight to the file counts: close() can fail. */
 	fd = close(fd) ? -errno : 0;
@@ -542,8 +555,7 @@ static int save(struct args *a)
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->save, strerror(-fd));
 		ret = 1;
 	}
-	vfm_mig_shutdown(&src);
-	vfm_ram_free(a->ram);
+	close_side(a, &src);
 	return ret;
 }
 
@@ -558,16 +570,10 @@ static int load(struct args *a)
 		fprintf(stderr, "vfio-migrate: %s: %s\n", a->load, strerror(errno));
 		return 1;
 	}
-	mon_before(a);
-	ret = vfm_mig_open(&dst, VFM_DEST, a->dst, a->ndst, &a->opts);
-	if (!ret)
-		ret = attach_ram(a, &dst);
+	ret = open_side(a, &dst, VFM_DEST);
 	if (ret) {
-		fprintf(stderr, "vfio-migrate: refused: %s\n", dst.error);
-		vfm_mig_shutdown(&dst);
-		vfm_ram_free(a->ram);
 		close(fd);
-		return 2;
+		return ret;
 	}
 	ret = vfm_mig_dest(&dst, fd, -1) ? 1 : 0;
 	close(fd);
@@ -577,8 +583,7 @@ static int load(struct args *a)
 	if (a->json && json_object_to_file_ext(a->json, r, JSON_C_TO_STRING_PRETTY))
 		fprintf(stderr, "vfio-migrate: writing %s: %s\n", a->json, json_util_get_last_err());
 	json_object_put(r);
-	vfm_mig_shutdown(&dst);
-	vfm_ram_free(a->ram);
+	close_side(a, &dst);
 	return ret;
 }
 

@@ -8,7 +8,7 @@
 
 #include "jsonget.h"
 #include "monitor.h"
-#include "vfmmock.h"
+#include "vfiomig.h"
 
 static void read_devices(struct mon_snap *s)
 {

@@ -9,8 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vfmmig.h"
-#include "vfmmon.h"
+#include "vfiomig.h"
 
 struct json_object;
 

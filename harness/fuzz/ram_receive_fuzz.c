@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target: the destination's guest RAM records, vfm_ram_receive()
- * (ram_stream.c, vfmram.h), into a 4-page RAM from vfm_ram_new() that is
+ * (ram_stream.c, vfiomig/ram.h), into a 4-page RAM from vfm_ram_new() that is
  * never mapped for DMA (no device needed).  The input is the RAM section's
  * DATA payloads, each framed as
  *
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfmram.h"
+#include "vfiomig/ram.h"
 
 #define PAGES	4
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target: the migration stream reader (stream_read.c,
- * vfmstream.h), which a destination runs on whatever arrives on its socket
+ * vfiomig/stream.h), which a destination runs on whatever arrives on its socket
  * or load file.  The input is a whole stream.  It is read three times:
  *
  *   fd    from a memfd: vfm_rs_next() item by item, every DATA payload read
@@ -26,8 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vfmring.h"
-#include "vfmstream.h"
+#include "vfiomig/ring.h"
+#include "vfiomig/stream.h"
 
 /* Inputs larger than this skip the ring pass (libFuzzer's -max_len is smaller). */
 #define RING_SIZE	(64 * 1024)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 
 #define LEN	(3 * 1024 * 1024 + 12345)	/* several read chunks, not a multiple */
 

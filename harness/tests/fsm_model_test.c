@@ -9,7 +9,7 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 
 #define SC		VFIO_MIGRATION_STOP_COPY
 #define P2P		VFIO_MIGRATION_P2P

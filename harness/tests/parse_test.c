@@ -6,7 +6,7 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 
 TEST(bdf_full_and_short_forms)
 {

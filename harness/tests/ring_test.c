@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host-side unit tests of the shared-memory ring (vfmring.h) between two
+ * Host-side unit tests of the shared-memory ring (vfiomig/ring.h) between two
  * processes, and of the migration stream written into it and parsed out of
- * it (vfmstream.h): what vfio-migrate's default transport relies on.
+ * it (vfiomig/stream.h): what vfio-migrate's default transport relies on.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vfmring.h"
-#include "vfmstream.h"
+#include "vfiomig/ring.h"
+#include "vfiomig/stream.h"
 
 #define RING		(64 * 1024)
 #define TOTAL		(8 * 1024 * 1024 + 4321)	/* many wraps, not a multiple */

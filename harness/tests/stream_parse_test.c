@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host-side tests of the migration stream framing (vfmstream.h): a stream
+ * Host-side tests of the migration stream framing (vfiomig/stream.h): a stream
  * written by the writer reads back item for item, and every kind of
  * malformed input is rejected with its own errno, never accepted.  The
- * guest RAM section (vfmram.h) likewise: RAM written, re-sent and verified
+ * guest RAM section (vfiomig/ram.h) likewise: RAM written, re-sent and verified
  * reads back equal, a page not re-sent is named, and every malformed RAM
  * record has its errno.
  */
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vfmram.h"
-#include "vfmstream.h"
+#include "vfiomig/ram.h"
+#include "vfiomig/stream.h"
 
 /* A file holding @len bytes of @buf, positioned at its start. */
 static int memfd_of(const void *buf, size_t len)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * stream-flip: corrupt a saved migration stream for a test, through the
- * stream reader (vfmstream.h) and the RAM record format (vfmram.h), not by
+ * stream reader (vfiomig/stream.h) and the RAM record format (vfiomig/ram.h), not by
  * byte patterns: flip one byte of the page carried by the stream's last RAM
  * PAGE record, and print that page's number (the destination must name it).
  *   stream-flip FILE BYTE      BYTE: 0 to 4095, within the page
@@ -16,8 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfmram.h"
-#include "vfmstream.h"
+#include "vfiomig.h"
 
 static struct vfm_rstream rs;	/* 64 KiB of buffer: not on the stack */
 

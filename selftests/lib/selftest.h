@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 
 /*
  * A migration state as the __u32 the uAPI carries it in (the enum's constants

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "vfiomig.h"
+#include "vfiomig/device.h"
 
 static int n;
 

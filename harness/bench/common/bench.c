@@ -171,36 +171,22 @@ out:
 	return ret;
 }
 
-/* /sys/bus/pci/devices/@bdf/mock/@attr, opened with @mode; NULL and errno set. */
-static FILE *mock_attr_open(const char *bdf, const char *attr, const char *mode)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mock/%s", bdf, attr);
-	return fopen(path, mode);
-}
-
+/* The mock's sysfs attributes as numbers, through the mock's client. */
 int bench_mock_attr_read(const char *bdf, const char *attr, unsigned long long *value)
 {
-	FILE *f = mock_attr_open(bdf, attr, "re");
-	int ret;
+	char buf[32], *end;
+	int ret = vfm_mock_sysfs_read(bdf, attr, buf, sizeof(buf));
 
-	if (!f)
-		return -errno;
-	ret = fscanf(f, "%llu", value) == 1 ? 0 : -EINVAL;
-	fclose(f);
-	return ret;
+	if (ret)
+		return ret;
+	*value = strtoull(buf, &end, 10);
+	return end == buf ? -EINVAL : 0;
 }
 
 int bench_mock_attr(const char *bdf, const char *attr, unsigned long long value)
 {
-	FILE *f = mock_attr_open(bdf, attr, "we");
-	int ret;
+	char buf[32];
 
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%llu\n", value) < 0 ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
+	snprintf(buf, sizeof(buf), "%llu\n", value);
+	return vfm_mock_sysfs_write(bdf, attr, buf);
 }
