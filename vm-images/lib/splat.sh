@@ -6,10 +6,16 @@
 # added here is seen by both.
 #
 # Sourced; defines splat_re (an extended regular expression) and
-# splat_lines FILE... (the matching lines, without file names).
+# splat_lines FILE... (the matching lines).
 
 splat_re='(BUG:|WARNING:|detected stalls|Oops|general protection fault|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|soft lockup|hard LOCKUP|Kernel panic|suspected memory leak|Call Trace:)'
 
+# A FILE that does not exist is skipped, not an error: grep's status stays
+# "found" (0) or "not found" (1) when a guest died before saving its log.
 splat_lines() {
-	grep -Eh "$splat_re" "$@" 2>/dev/null
+	local f files=()
+	for f; do
+		[ -e "$f" ] && files+=("$f")
+	done
+	[ ${#files[@]} -gt 0 ] && grep -Eh "$splat_re" "${files[@]}"
 }
